@@ -1,0 +1,58 @@
+// Micro-benchmarks of the engine's kernels (Google Benchmark). Figures, not tests:
+//   build/release/bench/bench_core --benchmark_repetitions=5 --benchmark_report_aggregates_only
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "annlab/core/init.hpp"
+#include "annlab/core/propagate.hpp"
+#include "annlab/train/chapter.hpp"
+#include "annlab/train/gd.hpp"
+
+namespace {
+using namespace annlab;
+
+// One training step of the chapter's 3-2-1 network on its one sample, double:
+// forward, backward, gradient-descent update.
+void BM_ChapterStep(benchmark::State& state) {
+  Network<double> net = chapter_network(13);
+  Propagator<double> pass(net.architecture());
+  std::vector<double> grad(net.layout().size);
+  const double x[3] = {0.5, 0.2, 0.7}, y[1] = {0.3};
+  for (auto _ : state) {
+    pass.forward(net, x, 1);
+    pass.backward(net, y, grad);
+    gd_update<double>(net.parameters(), grad, 0.2);
+    benchmark::DoNotOptimize(net.parameters().data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ChapterStep);
+
+// Forward + backward of 8-64-64-1 (relu, relu, identity; MSE) on a batch of 32, float.
+void BM_FwdBwd_8_64_64_1_b32(benchmark::State& state) {
+  Architecture arch{{8, 64, 64, 1},
+                    {Activation::of(ActivationKind::relu), Activation::of(ActivationKind::relu),
+                     Activation::of(ActivationKind::identity)},
+                    LossKind::mean_squared_error};
+  Network<float> net(arch);
+  NumpyRandom rng(1);
+  initialize(net, InitSpec{WeightInit::he, BiasInit::zeros, 0, 0}, rng);
+  const long B = 32;
+  std::vector<float> x(B * 8), y(B);
+  for (float& v : x) v = static_cast<float>(rng.uniform(-1, 1));
+  for (float& v : y) v = static_cast<float>(rng.uniform(-1, 1));
+  Propagator<float> pass(arch);
+  std::vector<float> grad(net.layout().size);
+  for (auto _ : state) {
+    pass.forward(net, x.data(), B);
+    pass.backward(net, y.data(), grad);
+    benchmark::DoNotOptimize(grad.data());
+  }
+  state.SetItemsProcessed(state.iterations() * B);
+}
+BENCHMARK(BM_FwdBwd_8_64_64_1_b32);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,49 @@
+// The fast path: forward and backward on a batch, side by side.
+//
+// Shapes (B = batch rows, row-major): X is B x l0, Z_l and A_l are B x l_l.
+//   forward   Z_l = A_(l-1)·W_lᵀ + b_l,   A_l = α_l(Z_l),   A_0 = X
+//   backward  dA_n = dL/dŶ (per sample), dZ_l = dA_l ⊙ α_l'   (softmax+CE: dZ_n = Ŷ - Y)
+//             dW_l = (1/B)·dZ_lᵀ·A_(l-1),  db_l = (1/B)·Σ_rows dZ_l,  dA_(l-1) = dZ_l·W_l
+// dA and dZ hold per-sample derivatives (what the trace shows); only the parameter
+// gradients are averaged. Buffers grow to the largest batch seen and are then reused, so
+// the training loop does not allocate.
+#pragma once
+#include <span>
+#include <vector>
+
+#include "annlab/core/network.hpp"
+
+namespace annlab {
+
+template <class T>
+class Propagator {
+ public:
+  explicit Propagator(const Architecture& arch);
+
+  // Runs the forward pass for `batch` rows of X (B x l0, row-major). Returns Ŷ (B x ln).
+  const T* forward(const Network<T>& net, const T* x, long batch);
+  // Mean loss of the last forward pass against Y (B x ln).
+  double loss(const T* y) const;
+  // Backward pass for the last forward; writes the averaged gradient into `grad` (same
+  // flat layout as the parameters). Needs every activation differentiable.
+  void backward(const Network<T>& net, const T* y, std::span<T> grad);
+
+  long batch() const { return batch_; }
+  // Per-layer buffers of the last pass, l in 0..n (B x l_l each). Input nodes are identity,
+  // so z(0) = a(0) = X and dz(0) = da(0) = dL/dX (one buffer each).
+  const T* z(int l) const { return l == 0 ? a_[0].data() : z_[l].data(); }
+  const T* a(int l) const { return a_[l].data(); }
+  const T* dz(int l) const { return l == 0 ? da_[0].data() : dz_[l].data(); }  // dL/d(node input)
+  const T* da(int l) const { return da_[l].data(); }  // dL/d(node output), per sample
+
+ private:
+  void reserve(long batch);
+  Architecture arch_;
+  long batch_ = 0, capacity_ = 0;
+  std::vector<std::vector<T>> z_, a_, dz_, da_;
+};
+
+extern template class Propagator<float>;
+extern template class Propagator<double>;
+
+}  // namespace annlab

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages annlab needs to build, test and benchmark. Skips apt when
+# everything is already there, so it is quick (and works offline) on a prepared machine.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libeigen3-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-numpy clang-format
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "annlab: installing ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
