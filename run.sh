@@ -7,5 +7,5 @@ scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --target annlab
 echo
-if [ $# -eq 0 ]; then set -- --epoch 100; fi
+if [ $# -eq 0 ]; then set -- --epoch 0; fi
 exec build/release/annlab chapter "$@"

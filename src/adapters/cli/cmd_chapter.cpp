@@ -2,6 +2,7 @@
 // draws it (or the whole trajectory as JSON).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "annlab/core/architecture.hpp"
@@ -35,6 +36,14 @@ std::vector<double> parse_numbers(const std::string& text, const char* what) {
     start = comma + 1;
   }
   return v;
+}
+// 1, 2, 5, 10, 20, 50, 100, ...: the next "nice" epoch after e.
+long nice_next(long e) {
+  if (e <= 0) return 1;
+  long decade = 1;
+  while (decade * 10 <= e) decade *= 10;
+  const long lead = e / decade;
+  return (lead < 2 ? 2 : lead < 5 ? 5 : 10) * decade;
 }
 }  // namespace
 
@@ -116,6 +125,21 @@ Command add_chapter(CLI::App& root) {
             "loss L = ½(O6 - y)² = {:.3e}\n\n",
             e, o->epochs, t.prediction[0], o->digits, c.y[0], t.loss);
         fmt::print("{}", render_trace(h.arch, t, o->digits));
+        // Convergence: the prediction and loss at 0, 1, 2, 5, 10, 20, 50, ... epochs.
+        fmt::print("\nConvergence   {:>{}} {:>{}}\n", "O6", o->digits + 6, "loss", o->digits + 6);
+        std::vector<long> shown{0};
+        while (shown.back() < o->epochs)
+          shown.push_back(std::min<long>(o->epochs, nice_next(shown.back())));
+        if (std::find(shown.begin(), shown.end(), e) == shown.end()) {
+          shown.push_back(e);
+          std::sort(shown.begin(), shown.end());
+        }
+        for (long k : shown) {
+          const BatchTrace& s = h.states[k];
+          fmt::print("  epoch {:<6} {:>{}.{}f} {:>{}.3e}{}\n", k, s.samples[0].prediction[0],
+                     o->digits + 6, o->digits, s.loss, o->digits + 6,
+                     k == e ? "   <- shown above" : "");
+        }
         return kExitOk;
       }};
 }
