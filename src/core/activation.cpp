@@ -83,6 +83,10 @@ Activation Activation::parse(std::string_view text) {
   for (const Row& r : kTable) {
     if (lower != r.name) continue;
     Activation a{r.kind, r.default_param};
+    if (base.size() != text.size() && arg.empty())
+      throw UsageError("activation '" + std::string(text) + "': empty parameter (write e.g. " +
+                       std::string(r.name) + (r.kind == ActivationKind::elu ? ":1.0" : ":0.2") +
+                       ", or the name alone for the default)");
     if (!arg.empty()) {
       if (r.kind != ActivationKind::leaky_relu && r.kind != ActivationKind::elu)
         throw UsageError("activation '" + std::string(r.name) +
@@ -224,9 +228,9 @@ double activation_value(const Activation& act, double z) {
     case ActivationKind::leaky_relu:
       return z > 0 ? z : act.param * z;
     case ActivationKind::elu:
-      return z > 0 ? z : act.param * (std::exp(z) - 1.0);
-    case ActivationKind::softplus:
-      return std::log(1.0 + std::exp(z));
+      return z > 0 ? z : act.param * std::expm1(z);
+    case ActivationKind::softplus:  // ln(1+e^z) = max(z,0) + ln(1+e^-|z|), no overflow
+      return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z)));
     case ActivationKind::binary_step:
       return z >= 0 ? 1.0 : 0.0;
     case ActivationKind::softmax:

@@ -118,7 +118,7 @@ void Propagator<T>::reserve(long batch) {
 template <class T>
 const T* Propagator<T>::forward(const Network<T>& net, const T* x, long batch) {
   if (batch <= 0) throw UsageError("forward pass needs at least one row");
-  if (net.architecture().widths != arch_.widths)
+  if (!(net.architecture() == arch_))
     throw UsageError("network " + net.architecture().describe() +
                      " does not match this propagator's " + arch_.describe());
   reserve(batch);
@@ -153,8 +153,16 @@ void Propagator<T>::backward(const Network<T>& net, const T* y, std::span<T> gra
   // Output layer: dL/dŶ per sample, then through the output activation.
   loss_gradient(arch_.loss, a_[n].data(), y, da_[n].data(), B, kn);
   if (arch_.loss == LossKind::softmax_cross_entropy) {
-    // Combined softmax + cross-entropy: dL/dz = ŷ - y (exact, and stable when ŷ_k -> 0).
-    for (long i = 0; i < B * kn; ++i) dz_[n][i] = a_[n][i] - y[i];
+    // Combined softmax + cross-entropy: dL/dz_k = ŷ_k·Σ_m y_m - y_k (exact, and stable
+    // when ŷ_k -> 0); for one-hot or probability targets (Σ y = 1) this is ŷ - y.
+    for (long r = 0; r < B; ++r) {
+      const T* yr = y + r * kn;
+      const T* ar = a_[n].data() + r * kn;
+      T* out = dz_[n].data() + r * kn;
+      T sum = 0;
+      for (long k = 0; k < kn; ++k) sum += yr[k];
+      for (long k = 0; k < kn; ++k) out[k] = ar[k] * sum - yr[k];
+    }
   } else {
     activation_backward(arch_.activations[n - 1], z_[n].data(), a_[n].data(), da_[n].data(),
                         dz_[n].data(), B, kn);

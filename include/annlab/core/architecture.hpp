@@ -27,6 +27,7 @@ struct Architecture {
   // cross-entropy without a softmax output, binary_step when `for_training`.
   void validate(bool for_training = true) const;
   std::string describe() const;  // "3-2-1 (sigmoid, identity), half_squared_error"
+  bool operator==(const Architecture&) const = default;
 };
 
 // "10,8,6,4,2,1" -> {10,8,6,4,2,1}; throws UsageError with the offending item.

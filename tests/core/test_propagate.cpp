@@ -1,0 +1,457 @@
+// The fast path (Propagator<T>) against the naive reference path, per sample, on random
+// architectures; both product kernels (plain loops below kSmallWork = 4096 multiply-adds,
+// Eigen GEMM at or above it); float against double; losses against hand formulas.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "annlab/core/error.hpp"
+#include "annlab/core/loss.hpp"
+#include "annlab/core/network.hpp"
+#include "annlab/core/propagate.hpp"
+#include "annlab/core/reference.hpp"
+
+namespace {
+using namespace annlab;
+using K = ActivationKind;
+
+std::vector<Activation> hidden_activations() {
+  return {Activation::of(K::identity),   Activation::of(K::sigmoid),
+          Activation::of(K::tanh),       Activation::of(K::relu),
+          Activation::of(K::leaky_relu), Activation{K::leaky_relu, 0.2},
+          Activation::of(K::elu),        Activation{K::elu, 0.5},
+          Activation::of(K::softplus)};
+}
+
+struct OutputChoice {
+  Activation act;
+  LossKind loss;
+};
+std::vector<OutputChoice> output_choices() {
+  return {{Activation::of(K::identity), LossKind::half_squared_error},
+          {Activation::of(K::identity), LossKind::mean_squared_error},
+          {Activation::of(K::sigmoid), LossKind::mean_squared_error},
+          {Activation::of(K::sigmoid), LossKind::half_squared_error},
+          {Activation::of(K::softmax), LossKind::softmax_cross_entropy},
+          {Activation::of(K::softmax), LossKind::half_squared_error}};
+}
+
+double uniform(std::mt19937_64& g, double lo, double hi) {
+  return lo + (hi - lo) * std::uniform_real_distribution<double>(0.0, 1.0)(g);
+}
+
+// Parameters ~ U[-1.5/√p, 1.5/√p] so activations stay in a useful range at any depth.
+void fill_parameters(Network<double>& net, std::mt19937_64& g) {
+  const auto& w = net.architecture().widths;
+  for (int l = 1; l <= net.architecture().layers(); ++l) {
+    const double lim = 1.5 / std::sqrt(double(w[static_cast<std::size_t>(l - 1)]));
+    const long nw = long(w[static_cast<std::size_t>(l)]) * w[static_cast<std::size_t>(l - 1)];
+    for (long e = 0; e < nw; ++e) net.weights(l)[e] = uniform(g, -lim, lim);
+    for (int j = 0; j < w[static_cast<std::size_t>(l)]; ++j) net.biases(l)[j] = uniform(g, -0.5, 0.5);
+  }
+}
+
+// Inputs in [-1, 1]; targets: one-hot (or soft, summing to 1) for cross-entropy, else U[-1,1]
+// (U[0,1] for a sigmoid/softmax output).
+void fill_data(const Architecture& arch, long batch, std::mt19937_64& g, std::vector<double>& x,
+               std::vector<double>& y) {
+  const long l0 = arch.inputs(), ln = arch.outputs();
+  x.resize(static_cast<std::size_t>(batch * l0));
+  y.assign(static_cast<std::size_t>(batch * ln), 0.0);
+  for (double& v : x) v = uniform(g, -1, 1);
+  const K out = arch.activations.back().kind;
+  for (long r = 0; r < batch; ++r) {
+    double* yr = y.data() + r * ln;
+    if (arch.loss == LossKind::softmax_cross_entropy) {
+      if (r % 2 == 0) {
+        yr[std::uniform_int_distribution<long>(0, ln - 1)(g)] = 1.0;
+      } else {
+        double s = 0;
+        for (long k = 0; k < ln; ++k) s += (yr[k] = uniform(g, 0.05, 1));
+        for (long k = 0; k < ln; ++k) yr[k] /= s;
+      }
+    } else {
+      for (long k = 0; k < ln; ++k)
+        yr[k] = (out == K::sigmoid || out == K::softmax) ? uniform(g, 0, 1) : uniform(g, -1, 1);
+    }
+  }
+}
+
+double max_abs(const std::vector<double>& v) {
+  double m = 0;
+  for (double x : v) m = std::max(m, std::abs(x));
+  return m;
+}
+
+// |fast - ref| <= rel·max(1, largest |ref| of that vector), element by element.
+template <class T>
+void expect_close(const T* fast, const std::vector<double>& ref, double rel,
+                  const std::string& what) {
+  const double tol = rel * std::max(1.0, max_abs(ref));
+  for (std::size_t j = 0; j < ref.size(); ++j)
+    EXPECT_NEAR(double(fast[j]), ref[j], tol) << what << " [" << j << "]";
+}
+
+// Runs the fast path and the reference path (one sample at a time) and compares every node
+// value, every per-sample derivative, the loss and the batch-averaged parameter gradient.
+void compare_with_reference(const Network<double>& net, const std::vector<double>& x,
+                            const std::vector<double>& y, long batch, const std::string& label) {
+  SCOPED_TRACE(label);
+  const Architecture& arch = net.architecture();
+  const long l0 = arch.inputs(), ln = arch.outputs();
+  const int n = arch.layers();
+  Propagator<double> pass(arch);
+  pass.forward(net, x.data(), batch);
+  std::vector<double> grad(net.layout().size, -7.0);  // garbage: backward must overwrite
+  pass.backward(net, y.data(), grad);
+  ASSERT_EQ(pass.batch(), batch);
+
+  std::vector<double> mean_grad(net.layout().size, 0.0);
+  double mean_loss = 0;
+  const std::span<const double> params = net.parameters();
+  for (long r = 0; r < batch; ++r) {
+    const auto ref = reference::forward_backward(
+        arch, params, std::span<const double>(x).subspan(static_cast<std::size_t>(r * l0), static_cast<std::size_t>(l0)),
+        std::span<const double>(y).subspan(static_cast<std::size_t>(r * ln), static_cast<std::size_t>(ln)));
+    for (int l = 0; l <= n; ++l) {
+      const long w = arch.widths[static_cast<std::size_t>(l)];
+      const auto L = static_cast<std::size_t>(l);
+      const std::string at = "row " + std::to_string(r) + " layer " + std::to_string(l);
+      expect_close(pass.z(l) + r * w, ref.in[L], 1e-12, "in " + at);
+      expect_close(pass.a(l) + r * w, ref.out[L], 1e-12, "out " + at);
+      expect_close(pass.dz(l) + r * w, ref.dL_din[L], 1e-12, "dL/din " + at);
+      expect_close(pass.da(l) + r * w, ref.dL_dout[L], 1e-12, "dL/dout " + at);
+    }
+    for (std::size_t e = 0; e < mean_grad.size(); ++e) mean_grad[e] += ref.grad[e] / double(batch);
+    mean_loss += ref.loss / double(batch);
+  }
+  expect_close(grad.data(), mean_grad, 1e-12, "parameter gradient");
+  EXPECT_NEAR(pass.loss(y.data()), mean_loss, 1e-12 * std::max(1.0, std::abs(mean_loss)));
+  EXPECT_NEAR(reference::batch_loss(arch, params, x, y, batch), mean_loss, 1e-14 * std::max(1.0, mean_loss));
+}
+
+Architecture random_architecture(std::mt19937_64& g, int max_width) {
+  const int depth = std::uniform_int_distribution<int>(1, 4)(g);  // layers after the input
+  const auto hidden = hidden_activations();
+  const auto outputs = output_choices();
+  Architecture arch;
+  for (int l = 0; l <= depth; ++l) arch.widths.push_back(std::uniform_int_distribution<int>(1, max_width)(g));
+  for (int l = 1; l < depth; ++l)
+    arch.activations.push_back(hidden[std::uniform_int_distribution<std::size_t>(0, hidden.size() - 1)(g)]);
+  const OutputChoice oc = outputs[std::uniform_int_distribution<std::size_t>(0, outputs.size() - 1)(g)];
+  arch.activations.push_back(oc.act);
+  arch.loss = oc.loss;
+  if (oc.act.kind == K::softmax) arch.widths.back() = std::max(arch.widths.back(), 2);
+  return arch;
+}
+
+TEST(Propagate, RandomArchitecturesMatchReference) {
+  std::mt19937_64 g(20240611);
+  for (int c = 0; c < 120; ++c) {
+    const Architecture arch = random_architecture(g, 16);
+    const long batch = std::uniform_int_distribution<long>(1, 6)(g);
+    Network<double> net(arch);
+    fill_parameters(net, g);
+    std::vector<double> x, y;
+    fill_data(arch, batch, g, x, y);
+    compare_with_reference(net, x, y, batch,
+                           "case " + std::to_string(c) + ": " + arch.describe() + ", batch " +
+                               std::to_string(batch));
+    if (HasFailure()) return;
+  }
+}
+
+TEST(Propagate, EveryHiddenActivationAndOutputIsCovered) {
+  // Deterministic sweep: each hidden activation with each output/loss pair.
+  std::mt19937_64 g(7);
+  for (const Activation& h : hidden_activations())
+    for (const OutputChoice& oc : output_choices()) {
+      Architecture arch{{4, 6, 5, 3}, {h, h, oc.act}, oc.loss};
+      Network<double> net(arch);
+      fill_parameters(net, g);
+      std::vector<double> x, y;
+      fill_data(arch, 5, g, x, y);
+      compare_with_reference(net, x, y, 5, arch.describe());
+      if (HasFailure()) return;
+    }
+}
+
+TEST(Propagate, WideLayersUseGemmKernelAndMatchReference) {
+  // batch·p·k >= 4096 takes Eigen's GEMM; smaller products take the plain loops. These
+  // shapes mix both kernels inside one network, and sit on both sides of the threshold.
+  struct Case {
+    std::vector<int> widths;
+    long batch;
+    OutputChoice out;
+  };
+  const std::vector<Case> cases = {
+      // 16·20·64 = 20480 and 16·64·64 = 65536 (GEMM), 16·64·3 = 3072 (loops)
+      {{20, 64, 64, 3}, 16, {Activation::of(K::identity), LossKind::half_squared_error}},
+      {{20, 64, 64, 3}, 16, {Activation::of(K::softmax), LossKind::softmax_cross_entropy}},
+      // 8·32·48 = 12288 (GEMM), 8·48·10 = 3840 (loops)
+      {{32, 48, 10}, 8, {Activation::of(K::softmax), LossKind::softmax_cross_entropy}},
+      // exactly at the threshold: 1·64·64 = 4096 (GEMM), and one below: 1·64·63 = 4032
+      {{64, 64, 1}, 1, {Activation::of(K::identity), LossKind::half_squared_error}},
+      {{64, 63, 1}, 1, {Activation::of(K::sigmoid), LossKind::mean_squared_error}},
+      // every layer on GEMM: 32·16·16 = 8192
+      {{16, 16, 16, 16}, 32, {Activation::of(K::identity), LossKind::mean_squared_error}},
+  };
+  std::mt19937_64 g(99);
+  const auto hidden = hidden_activations();
+  std::size_t k = 0;
+  for (const Case& c : cases) {
+    for (int variant = 0; variant < 3; ++variant) {
+      Architecture arch;
+      arch.widths = c.widths;
+      for (std::size_t l = 2; l < c.widths.size(); ++l) arch.activations.push_back(hidden[k++ % hidden.size()]);
+      arch.activations.push_back(c.out.act);
+      arch.loss = c.out.loss;
+      Network<double> net(arch);
+      fill_parameters(net, g);
+      std::vector<double> x, y;
+      fill_data(arch, c.batch, g, x, y);
+      compare_with_reference(net, x, y, c.batch,
+                             arch.describe() + ", batch " + std::to_string(c.batch));
+      if (HasFailure()) return;
+    }
+  }
+}
+
+TEST(Propagate, BothKernelsGiveTheSameAnswer) {
+  // The same 20-64-3 network on 1 row (loops: 1·20·64 = 1280) and inside a batch of 16
+  // (GEMM): row 0's values and per-sample derivatives must agree.
+  Architecture arch{{20, 64, 3}, {Activation::of(K::tanh), Activation::of(K::identity)}};
+  Network<double> net(arch);
+  std::mt19937_64 g(3);
+  fill_parameters(net, g);
+  std::vector<double> x, y;
+  fill_data(arch, 16, g, x, y);
+  Propagator<double> one(arch), many(arch);
+  std::vector<double> g1(net.layout().size), g16(net.layout().size);
+  one.forward(net, x.data(), 1);
+  one.backward(net, y.data(), g1);
+  many.forward(net, x.data(), 16);
+  many.backward(net, y.data(), g16);
+  for (int l = 0; l <= 2; ++l) {
+    const long w = arch.widths[static_cast<std::size_t>(l)];
+    for (long j = 0; j < w; ++j) {
+      EXPECT_NEAR(one.a(l)[j], many.a(l)[j], 1e-14) << l << "," << j;
+      EXPECT_NEAR(one.dz(l)[j], many.dz(l)[j], 1e-14) << l << "," << j;
+      EXPECT_NEAR(one.da(l)[j], many.da(l)[j], 1e-14) << l << "," << j;
+    }
+  }
+}
+
+TEST(Propagate, FloatAgreesWithDouble) {
+  std::mt19937_64 g(5);
+  const std::vector<Architecture> archs = {
+      {{3, 2, 1}, {Activation::of(K::sigmoid), Activation::of(K::identity)}},
+      {{20, 64, 64, 3},
+       {Activation::of(K::tanh), Activation::of(K::relu), Activation::of(K::softmax)},
+       LossKind::softmax_cross_entropy},
+      {{7, 12, 9, 4},
+       {Activation::of(K::elu), Activation::of(K::softplus), Activation::of(K::sigmoid)},
+       LossKind::mean_squared_error},
+  };
+  for (const Architecture& arch : archs) {
+    SCOPED_TRACE(arch.describe());
+    Network<double> nd(arch);
+    fill_parameters(nd, g);
+    const Network<float> nf = nd.cast<float>();
+    const long batch = 16;
+    std::vector<double> x, y;
+    fill_data(arch, batch, g, x, y);
+    const std::vector<float> xf(x.begin(), x.end()), yf(y.begin(), y.end());
+    Propagator<double> pd(arch);
+    Propagator<float> pf(arch);
+    pd.forward(nd, x.data(), batch);
+    pf.forward(nf, xf.data(), batch);
+    std::vector<double> gd(nd.layout().size);
+    std::vector<float> gf(nf.layout().size);
+    pd.backward(nd, y.data(), gd);
+    pf.backward(nf, yf.data(), gf);
+    for (int l = 0; l <= arch.layers(); ++l) {
+      const std::size_t size = static_cast<std::size_t>(batch * arch.widths[static_cast<std::size_t>(l)]);
+      const auto as_vec = [&](const double* p) { return std::vector<double>(p, p + size); };
+      expect_close(pf.a(l), as_vec(pd.a(l)), 1e-4, "out layer " + std::to_string(l));
+      expect_close(pf.z(l), as_vec(pd.z(l)), 1e-4, "in layer " + std::to_string(l));
+      expect_close(pf.dz(l), as_vec(pd.dz(l)), 1e-4, "dL/din layer " + std::to_string(l));
+    }
+    expect_close(gf.data(), gd, 1e-4, "parameter gradient");
+    EXPECT_NEAR(pf.loss(yf.data()), pd.loss(y.data()), 1e-4 * std::max(1.0, pd.loss(y.data())));
+  }
+}
+
+TEST(Propagate, CastRoundTripsParameters) {
+  Architecture arch{{3, 4, 2}, {Activation::of(K::tanh), Activation::of(K::identity)}};
+  Network<double> nd(arch);
+  std::mt19937_64 g(11);
+  fill_parameters(nd, g);
+  const Network<float> nf = nd.cast<float>();
+  const Network<double> back = nf.cast<double>();
+  EXPECT_EQ(nf.architecture().widths, arch.widths);
+  for (std::size_t i = 0; i < nd.parameters().size(); ++i) {
+    EXPECT_EQ(nf.parameters()[i], static_cast<float>(nd.parameters()[i]));
+    EXPECT_EQ(back.parameters()[i], double(nf.parameters()[i]));
+  }
+}
+
+TEST(Propagate, ReuseWithSmallerBatchAfterLargerOne) {
+  Architecture arch{{5, 8, 3},
+                    {Activation::of(K::sigmoid), Activation::of(K::softmax)},
+                    LossKind::softmax_cross_entropy};
+  Network<double> net(arch);
+  std::mt19937_64 g(17);
+  fill_parameters(net, g);
+  std::vector<double> x, y;
+  fill_data(arch, 10, g, x, y);
+  // Different rows for the small batch, so stale rows of the large one would show.
+  std::vector<double> xs(x.begin() + 5 * 5, x.end()), ys(y.begin() + 5 * 3, y.end());
+  Propagator<double> reused(arch), fresh(arch);
+  std::vector<double> g_big(net.layout().size), g_reused(net.layout().size),
+      g_fresh(net.layout().size);
+  reused.forward(net, x.data(), 10);
+  reused.backward(net, y.data(), g_big);
+  reused.forward(net, xs.data(), 3);
+  reused.backward(net, ys.data(), g_reused);
+  fresh.forward(net, xs.data(), 3);
+  fresh.backward(net, ys.data(), g_fresh);
+  EXPECT_EQ(reused.batch(), 3);
+  EXPECT_EQ(g_reused, g_fresh);
+  EXPECT_EQ(reused.loss(ys.data()), fresh.loss(ys.data()));
+  for (int l = 0; l <= 2; ++l)
+    for (long e = 0; e < 3 * arch.widths[static_cast<std::size_t>(l)]; ++e) {
+      EXPECT_EQ(reused.a(l)[e], fresh.a(l)[e]);
+      EXPECT_EQ(reused.dz(l)[e], fresh.dz(l)[e]);
+      EXPECT_EQ(reused.da(l)[e], fresh.da(l)[e]);
+    }
+  compare_with_reference(net, xs, ys, 3, "small batch");
+}
+
+TEST(Propagate, UsageErrors) {
+  Architecture arch{{3, 2, 1}, {Activation::of(K::sigmoid), Activation::of(K::identity)}};
+  Network<double> other(Architecture{{3, 4, 1}, {Activation::of(K::sigmoid), Activation::of(K::identity)}});
+  Network<double> net(arch);
+  Propagator<double> pass(arch);
+  const double x[] = {0.1, 0.2, 0.3}, y[] = {0.5};
+  std::vector<double> grad(net.layout().size);
+  EXPECT_THROW(pass.backward(net, y, grad), UsageError);  // no forward yet
+  EXPECT_THROW(pass.forward(other, x, 1), UsageError);
+  EXPECT_THROW(pass.forward(net, x, 0), UsageError);
+  pass.forward(net, x, 1);
+  std::vector<double> short_grad(net.layout().size - 1);
+  EXPECT_THROW(pass.backward(net, y, short_grad), UsageError);
+  try {
+    pass.forward(other, x, 1);
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("3-4-1"), std::string::npos) << e.what();
+  }
+}
+
+// ---- losses ------------------------------------------------------------------------------
+
+TEST(Loss, ValuesMatchHandFormulas) {
+  // 2 rows x 3 outputs.
+  const double yhat[] = {0.2, -0.4, 1.5, 0.0, 0.9, -1.1};
+  const double y[] = {0.0, 0.1, 1.0, 0.5, 0.5, -1.0};
+  // ½Σ(ŷ-y)² per row: row 0: ½(0.04 + 0.25 + 0.25) = 0.27; row 1: ½(0.25 + 0.16 + 0.01) = 0.21
+  EXPECT_NEAR(loss_value(LossKind::half_squared_error, yhat, yhat, y, 2, 3), (0.27 + 0.21) / 2,
+              1e-15);
+  EXPECT_NEAR(loss_of_row(LossKind::half_squared_error, yhat, yhat, y, 3), 0.27, 1e-15);
+  // (1/K)Σ(ŷ-y)²: row 0: 0.54/3 = 0.18; row 1: 0.42/3 = 0.14
+  EXPECT_NEAR(loss_value(LossKind::mean_squared_error, yhat, yhat, y, 2, 3), (0.18 + 0.14) / 2,
+              1e-15);
+  EXPECT_EQ(loss_value(LossKind::half_squared_error, yhat, yhat, y, 0, 3), 0.0);
+  // Cross-entropy from logits z: -Σ y_k ln(e^z_k / Σ e^z_m).
+  const double z[] = {1.0, 2.0, 0.5, -0.3, 0.0, 0.8};
+  const double t[] = {0.0, 1.0, 0.0, 0.2, 0.3, 0.5};
+  double expected = 0;
+  for (int r = 0; r < 2; ++r) {
+    double s = 0;
+    for (int k = 0; k < 3; ++k) s += std::exp(z[3 * r + k]);
+    for (int k = 0; k < 3; ++k) expected -= t[3 * r + k] * std::log(std::exp(z[3 * r + k]) / s);
+  }
+  expected /= 2;
+  double sm[6];
+  for (int r = 0; r < 2; ++r) {
+    double s = 0;
+    for (int k = 0; k < 3; ++k) s += std::exp(z[3 * r + k]);
+    for (int k = 0; k < 3; ++k) sm[3 * r + k] = std::exp(z[3 * r + k]) / s;
+  }
+  EXPECT_NEAR(loss_value(LossKind::softmax_cross_entropy, z, sm, t, 2, 3), expected, 1e-15);
+  // float instantiation
+  const float zf[] = {1.f, 2.f, 0.5f}, tf[] = {0.f, 1.f, 0.f};
+  float smf[3];
+  for (int k = 0; k < 3; ++k) smf[k] = static_cast<float>(sm[k]);
+  double row0 = 0;
+  {
+    double s = 0;
+    for (int k = 0; k < 3; ++k) s += std::exp(z[k]);
+    row0 = -std::log(std::exp(2.0) / s);
+  }
+  EXPECT_NEAR(loss_value(LossKind::softmax_cross_entropy, zf, smf, tf, 1, 3), row0, 1e-6);
+}
+
+TEST(Loss, GradientsMatchHandFormulas) {
+  const double yhat[] = {0.2, -0.4, 1.5, 0.25};
+  const double y[] = {0.0, 0.1, 1.0, 0.5};
+  double d[4];
+  loss_gradient(LossKind::half_squared_error, yhat, y, d, 1, 4);
+  for (int k = 0; k < 4; ++k) EXPECT_DOUBLE_EQ(d[k], yhat[k] - y[k]);
+  loss_gradient(LossKind::mean_squared_error, yhat, y, d, 2, 2);  // K = 2
+  for (int k = 0; k < 4; ++k) EXPECT_DOUBLE_EQ(d[k], 2 * (yhat[k] - y[k]) / 2);
+  loss_gradient(LossKind::mean_squared_error, yhat, y, d, 1, 4);  // K = 4
+  for (int k = 0; k < 4; ++k) EXPECT_DOUBLE_EQ(d[k], 2 * (yhat[k] - y[k]) / 4);
+  const double p[] = {0.2, 0.5, 0.3}, t[] = {0.0, 1.0, 0.0};
+  loss_gradient(LossKind::softmax_cross_entropy, p, t, d, 1, 3);
+  EXPECT_EQ(d[0], 0.0);
+  EXPECT_DOUBLE_EQ(d[1], -1.0 / 0.5);
+  EXPECT_EQ(d[2], 0.0);
+}
+
+TEST(Loss, CrossEntropyStableWithHugeLogits) {
+  // z = (1000, 0, -1000): ln Σ e^z = 1000 + ln(1 + e^-1000 + e^-2000) = 1000 in double.
+  const double z[] = {1000.0, 0.0, -1000.0};
+  double sm[3];
+  activation_forward(Activation::of(K::softmax), z, sm, 1, 3);
+  const double t_mid[] = {0.0, 1.0, 0.0}, t_top[] = {1.0, 0.0, 0.0}, t_low[] = {0.0, 0.0, 1.0};
+  EXPECT_DOUBLE_EQ(loss_value(LossKind::softmax_cross_entropy, z, sm, t_mid, 1, 3), 1000.0);
+  EXPECT_EQ(loss_value(LossKind::softmax_cross_entropy, z, sm, t_top, 1, 3), 0.0);
+  EXPECT_DOUBLE_EQ(loss_value(LossKind::softmax_cross_entropy, z, sm, t_low, 1, 3), 2000.0);
+  const float zf[] = {1000.f, 0.f, -1000.f}, tf[] = {0.f, 1.f, 0.f};
+  float smf[3];
+  activation_forward(Activation::of(K::softmax), zf, smf, 1, 3);
+  EXPECT_DOUBLE_EQ(loss_value(LossKind::softmax_cross_entropy, zf, smf, tf, 1, 3), 1000.0);
+
+  // Through a network: logits of ±1000 give a finite loss and dL/dz = ŷ - y.
+  Architecture arch{{1, 3}, {Activation::of(K::softmax)}, LossKind::softmax_cross_entropy};
+  Network<double> net(arch);
+  net.weights(1)[0] = 1000.0;
+  net.weights(1)[1] = 0.0;
+  net.weights(1)[2] = -1000.0;
+  const double x[] = {1.0};
+  Propagator<double> pass(arch);
+  pass.forward(net, x, 1);
+  std::vector<double> grad(net.layout().size);
+  pass.backward(net, t_mid, grad);
+  EXPECT_DOUBLE_EQ(pass.loss(t_mid), 1000.0);
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_TRUE(std::isfinite(pass.dz(1)[k]));
+    EXPECT_DOUBLE_EQ(pass.dz(1)[k], sm[k] - t_mid[k]);
+  }
+  for (double v : grad) EXPECT_TRUE(std::isfinite(v));
+  EXPECT_DOUBLE_EQ(grad[1], -1.0);  // dL/dλ for the true class: x·(ŷ - 1) = -1
+}
+
+TEST(Loss, ParseAndNames) {
+  EXPECT_EQ(loss_names(), (std::vector<std::string>{"half_squared_error", "mean_squared_error",
+                                                    "softmax_cross_entropy"}));
+  for (const std::string& n : loss_names()) EXPECT_EQ(loss_name(parse_loss(n)), n);
+  EXPECT_THROW(parse_loss("l1"), UsageError);
+}
+
+}  // namespace
