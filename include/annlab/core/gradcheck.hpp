@@ -22,11 +22,11 @@ struct GradCheckReport {
   std::vector<GradCheckEntry> entries;
   GradCheckEntry worst;
   long checked = 0;
-  double eps = 1e-6, floor = 1e-3;
+  double eps = 1e-5, floor = 1e-3;
 };
 
 struct GradCheckOptions {
-  double eps = 1e-6;
+  double eps = 1e-5;  // balances truncation (~eps²) against round-off (~1e-16/eps)
   double floor = 1e-3;
   bool inputs = true;  // also check dL/dx for every input of every row
 };

@@ -17,7 +17,7 @@ Command add_gradcheck(CLI::App& root) {
                 bias_init = "chapter_uniform";
     long batch = 4;
     std::uint32_t seed = 1;
-    double eps = 1e-6, tol = 1e-6;
+    double eps = 1e-5, tol = 1e-6;
     bool all = false, json = false, no_inputs = false;
   };
   auto o = std::make_shared<Opts>();
