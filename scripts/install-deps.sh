@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libeigen3-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-numpy clang-format
+  python3 python3-numpy python3-sklearn clang-format
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -556,4 +556,27 @@ Preprocessor fit(const Table& t, const Prepared& p, const std::vector<long>& tra
   return pp;
 }
 
+std::string scaling_name(Scaling s) {
+  switch (s) {
+    case Scaling::none:
+      return "none";
+    case Scaling::minmax01:
+      return "minmax01";
+    case Scaling::minmax11:
+      return "minmax11";
+    case Scaling::standard:
+      return "standard";
+  }
+  return "none";
+}
+
+Scaling parse_scaling(std::string_view s) {
+  if (s == "none") return Scaling::none;
+  if (s == "minmax" || s == "minmax01") return Scaling::minmax01;
+  if (s == "minmax11") return Scaling::minmax11;
+  if (s == "standard" || s == "zscore") return Scaling::standard;
+  throw std::invalid_argument("unknown scaling '" + std::string(s) +
+                              "' (expected none, minmax01, minmax11 or standard)");
+}
+
 }  // namespace annlab::data

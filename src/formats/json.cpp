@@ -1,5 +1,8 @@
 #include "annlab/formats/json.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace annlab::formats {
@@ -121,6 +124,113 @@ std::string history_json(const TraceHistory& h, const std::string& version, int 
   }
   j["epochs"] = states;
   return dump(j, indent);
+}
+
+namespace {
+json number_or_null(double v) {
+  return std::isfinite(v) ? json(v) : json(nullptr);
+}
+
+json state_doc(const BatchTrace& bt) {
+  std::vector<double> w, b;
+  for (const auto& x : bt.samples.front().weights) w.push_back(x.value);
+  for (const auto& x : bt.samples.front().biases) b.push_back(x.value);
+  json traces = json::array();
+  for (const auto& s : bt.samples) traces.push_back(trace_doc(s));
+  return {{"weights", w},
+          {"biases", b},
+          {"dL_dweights", bt.weight_grad},
+          {"dL_dbiases", bt.bias_grad},
+          {"traces", traces}};
+}
+
+// CSV field: quoted when it holds a comma, quote or line break (RFC 4180).
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+}  // namespace
+
+std::string training_history_json(const Architecture& arch, const std::string& run_config,
+                                  const History& h, const std::vector<double>& probe_x,
+                                  const std::vector<double>& probe_y, const std::string& version,
+                                  int indent) {
+  json j;
+  j["format"] = "annlab.history";
+  j["version"] = kHistoryVersion;
+  j["annlab_version"] = version;
+  j["network"] = network_doc(arch);
+  j["run"] = run_config.empty() ? json::object() : json::parse(run_config);
+  json samples = json::array();
+  const std::size_t l0 = arch.inputs(), ln = arch.outputs();
+  for (std::size_t r = 0; l0 && r * l0 < probe_x.size(); ++r)
+    samples.push_back(
+        {{"x", std::vector<double>(probe_x.begin() + r * l0, probe_x.begin() + (r + 1) * l0)},
+         {"y", std::vector<double>(probe_y.begin() + r * ln, probe_y.begin() + (r + 1) * ln)}});
+  j["samples"] = samples;
+  j["best_epoch"] = h.best_epoch;
+  j["stopped_early"] = h.stopped_early;
+  j["interrupted"] = h.interrupted;
+  // Records by epoch; probe states are merged into the record of their epoch (epoch 0, the
+  // initial state, has a record only when it was probed).
+  std::map<int, json> by_epoch;
+  for (const auto& r : h.epochs) {
+    json m = json::object();
+    for (const auto& [k, v] : r.train_metrics) m["train"][k] = number_or_null(v);
+    for (const auto& [k, v] : r.validation_metrics) m["validation"][k] = number_or_null(v);
+    by_epoch[r.epoch] = {{"epoch", r.epoch},
+                         {"loss", number_or_null(r.train_loss)},
+                         {"validation_loss", number_or_null(r.validation_loss)},
+                         {"learning_rate", r.learning_rate},
+                         {"metrics", m},
+                         {"seconds", r.seconds}};
+  }
+  for (const auto& p : h.probes) {
+    json& e = by_epoch[p.epoch];
+    if (!e.contains("epoch")) {
+      e["epoch"] = p.epoch;
+      e["loss"] = number_or_null(p.trace.loss);
+    }
+    e.update(state_doc(p.trace));
+  }
+  json epochs = json::array();
+  for (auto& [k, v] : by_epoch) epochs.push_back(std::move(v));
+  j["epochs"] = epochs;
+  return dump(j, indent);
+}
+
+std::string training_history_csv(const History& h) {
+  std::vector<std::string> tm, vm;
+  for (const auto& r : h.epochs) {
+    for (const auto& [k, v] : r.train_metrics)
+      if (std::find(tm.begin(), tm.end(), k) == tm.end()) tm.push_back(k);
+    for (const auto& [k, v] : r.validation_metrics)
+      if (std::find(vm.begin(), vm.end(), k) == vm.end()) vm.push_back(k);
+  }
+  auto num = [](double v) {
+    if (!std::isfinite(v)) return std::string();
+    return json(v).dump();  // shortest round-trip text
+  };
+  std::string s = "epoch,learning_rate,train_loss,validation_loss";
+  for (const auto& k : tm) s += "," + csv_field("train_" + k);
+  for (const auto& k : vm) s += "," + csv_field("validation_" + k);
+  s += ",seconds\n";
+  for (const auto& r : h.epochs) {
+    s += std::to_string(r.epoch) + "," + num(r.learning_rate) + "," + num(r.train_loss) + "," +
+         num(r.validation_loss);
+    for (const auto& k : tm) {
+      auto it = r.train_metrics.find(k);
+      s += "," + (it == r.train_metrics.end() ? std::string() : num(it->second));
+    }
+    for (const auto& k : vm) {
+      auto it = r.validation_metrics.find(k);
+      s += "," + (it == r.validation_metrics.end() ? std::string() : num(it->second));
+    }
+    s += "," + num(r.seconds) + "\n";
+  }
+  return s;
 }
 
 }  // namespace annlab::formats

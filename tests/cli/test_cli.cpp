@@ -1,6 +1,5 @@
 // The annlab command line, run as a user runs it: the built binary, its output and exit code.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
@@ -9,29 +8,15 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "run_cli.hpp"
+
 namespace {
 using nlohmann::json;
 
-struct Result {
-  int code;
-  std::string out;  // stdout and stderr together, unless `stdout_only`
-};
-
+using Result = annlab::test::CliResult;
+using annlab::test::has;
 Result run(const std::string& args, bool stdout_only = false) {
-  const std::string cmd =
-      std::string(ANNLAB_CLI) + " " + args + (stdout_only ? " 2>/dev/null" : " 2>&1");
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return {-1, ""};
-  std::string out;
-  std::array<char, 65536> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-bool has(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
+  return annlab::test::run_cli(args, stdout_only);
 }
 
 json fixture() {

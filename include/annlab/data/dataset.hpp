@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "annlab/data/csv.hpp"
@@ -19,6 +20,11 @@ enum class Scaling {
   minmax11,  // to [-1, 1]
   standard,  // (v - mean)/std (population std)
 };
+// "none", "minmax01", "minmax11", "standard" (parse also takes "minmax" and "zscore");
+// parse throws std::invalid_argument listing the names.
+std::string scaling_name(Scaling s);
+Scaling parse_scaling(std::string_view text);
+
 enum class MissingPolicy { error, drop_rows };
 enum class Task { regression, classification };
 

@@ -7,6 +7,7 @@
 #include "annlab/core/architecture.hpp"
 #include "annlab/core/trace.hpp"
 #include "annlab/train/chapter.hpp"
+#include "annlab/train/trainer.hpp"
 
 namespace annlab::formats {
 
@@ -19,5 +20,17 @@ std::string trace_json(const Architecture& arch, const SampleTrace& trace, int i
 // The whole trajectory in the "annlab.history" document.
 std::string history_json(const TraceHistory& history, const std::string& annlab_version,
                          int indent = -1);
+
+// A training run's history in the "annlab.history" document: one record per epoch (losses,
+// metrics, learning rate, time) and, at the epochs the policy recorded, the probe rows'
+// full traces. `run_config` is a JSON object text stored under "run"; probe_x/probe_y are
+// the probe rows (model units, rows x l0 and rows x ln).
+std::string training_history_json(const Architecture& arch, const std::string& run_config,
+                                  const History& history, const std::vector<double>& probe_x,
+                                  const std::vector<double>& probe_y,
+                                  const std::string& annlab_version, int indent = -1);
+// The per-epoch records as CSV: epoch, learning_rate, train_loss, validation_loss,
+// train_<metric>..., validation_<metric>..., seconds.
+std::string training_history_csv(const History& history);
 
 }  // namespace annlab::formats

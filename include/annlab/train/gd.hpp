@@ -1,6 +1,6 @@
 // Plain gradient descent, the chapter's update: θ ← θ - η·∂L/∂θ (true gradients are stored,
 // so the step subtracts; the chapter's code gets the same step from d = y - ŷ).
-// Momentum and adaptive optimizers come with the training issue.
+// Momentum and adaptive rules are in optimizer.hpp, the general training loop in trainer.hpp.
 #pragma once
 #include <functional>
 #include <span>

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "annlab/core/error.hpp"
+#include "annlab/data/csv.hpp"
+#include "annlab/workflow/model.hpp"
 #include "commands.hpp"
 
 int main(int argc, char** argv) {
@@ -17,8 +19,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(
       "Run 'annlab COMMAND --help' for a command's options. Exit codes: 0 success, "
-      "1 check failed or output could not be written, 2 usage error, 4 training diverged.");
-  std::vector<Command> commands{add_chapter(app), add_params(app), add_gradcheck(app)};
+      "1 check failed or output could not be written, 2 usage error, 3 bad data or model file, "
+      "4 training diverged, 130 interrupted.");
+  std::vector<Command> commands{add_train(app),   add_predict(app),  add_evaluate(app),
+                                add_inspect(app), add_trace(app),    add_chapter(app),
+                                add_params(app),  add_gradcheck(app)};
 
   // A first word that is neither an option nor a command is a typo: say so plainly.
   if (argc > 1 && argv[1][0] != '-') {
@@ -50,6 +55,12 @@ int main(int argc, char** argv) {
     if (!c.app->parsed()) continue;
     try {
       return c.run();
+    } catch (const annlab::data::DataError& e) {
+      fmt::print(stderr, "annlab {}: error: {}\n", c.app->get_name(), e.what());
+      return kExitData;
+    } catch (const annlab::workflow::ModelError& e) {
+      fmt::print(stderr, "annlab {}: error: {}\n", c.app->get_name(), e.what());
+      return kExitData;
     } catch (const annlab::DivergenceError& e) {
       fmt::print(stderr, "annlab {}: error: {}\n", c.app->get_name(), e.what());
       return kExitDiverged;

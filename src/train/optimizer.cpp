@@ -1,0 +1,281 @@
+// The first-order update rules (formulas in optimizer.hpp), one class per state shape:
+// no state (gd), a velocity (momentum, nesterov), a squared-gradient average (rmsprop), two
+// moments and a step count (adam, adamw). Each step is one loop over the flat buffer;
+// scalar coefficients are formed in double and cast to T once per step.
+#include "annlab/train/optimizer.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+#include "annlab/core/error.hpp"
+#include "annlab/train/gd.hpp"
+
+namespace annlab {
+namespace {
+
+struct NameRow {
+  OptimizerKind kind;
+  const char* name;
+};
+constexpr NameRow kNames[] = {
+    {OptimizerKind::gd, "gd"},
+    {OptimizerKind::momentum, "momentum"},
+    {OptimizerKind::nesterov, "nesterov"},
+    {OptimizerKind::rmsprop, "rmsprop"},
+    {OptimizerKind::adam, "adam"},
+    {OptimizerKind::adamw, "adamw"},
+    {OptimizerKind::lbfgs, "lbfgs"},
+};
+struct AliasRow {
+  const char* alias;
+  OptimizerKind kind;
+};
+constexpr AliasRow kAliases[] = {
+    {"sgd", OptimizerKind::gd},
+    {"nag", OptimizerKind::nesterov},
+    {"l_bfgs", OptimizerKind::lbfgs},
+};
+
+void check_sizes(std::size_t size, std::size_t params, std::size_t grad) {
+  if (params != size || grad != size)
+    throw UsageError("optimizer step: the optimizer was made for " + std::to_string(size) +
+                     " parameters, got " + std::to_string(params) + " parameters and " +
+                     std::to_string(grad) + " gradients");
+}
+
+// θ ← θ - η·(g + wd·θ); with wd = 0 exactly gd_update (the chapter's loop, bit for bit).
+template <class T>
+class Gd final : public Optimizer<T> {
+ public:
+  Gd(const OptimizerConfig& c, std::size_t size) : wd_(T(c.weight_decay)), size_(size) {}
+  void step(std::span<T> params, std::span<const T> grad, double learning_rate) override {
+    check_sizes(size_, params.size(), grad.size());
+    const T lr = static_cast<T>(learning_rate);
+    if (wd_ == T(0)) return gd_update<T>(params, grad, lr);
+    T* p = params.data();
+    const T* g = grad.data();
+    for (std::size_t i = 0; i < size_; ++i) p[i] -= lr * (g[i] + wd_ * p[i]);
+  }
+  void reset() override {}
+
+ private:
+  T wd_;
+  std::size_t size_;
+};
+
+// v ← μ·v + g;  θ ← θ - η·v          (momentum)
+// v ← μ·v + g;  θ ← θ - η·(g + μ·v)  (nesterov)       with g ← g + wd·θ first.
+template <class T>
+class Momentum final : public Optimizer<T> {
+ public:
+  Momentum(const OptimizerConfig& c, std::size_t size, bool nesterov)
+      : mu_(T(c.momentum)), wd_(T(c.weight_decay)), nesterov_(nesterov), v_(size) {}
+  void step(std::span<T> params, std::span<const T> grad, double learning_rate) override {
+    check_sizes(v_.size(), params.size(), grad.size());
+    const T lr = static_cast<T>(learning_rate);
+    T* p = params.data();
+    const T* g = grad.data();
+    T* v = v_.data();
+    const std::size_t n = v_.size();
+    if (nesterov_) {
+      for (std::size_t i = 0; i < n; ++i) {
+        const T gi = g[i] + wd_ * p[i];
+        v[i] = mu_ * v[i] + gi;
+        p[i] -= lr * (gi + mu_ * v[i]);
+      }
+    } else {
+      for (std::size_t i = 0; i < n; ++i) {
+        v[i] = mu_ * v[i] + (g[i] + wd_ * p[i]);
+        p[i] -= lr * v[i];
+      }
+    }
+  }
+  void reset() override { std::fill(v_.begin(), v_.end(), T(0)); }
+
+ private:
+  T mu_, wd_;
+  bool nesterov_;
+  std::vector<T> v_;  // velocity, parameter layout
+};
+
+// s ← ρ·s + (1-ρ)·g²;  θ ← θ - η·g/(√s + ε)   with g ← g + wd·θ first.
+template <class T>
+class RmsProp final : public Optimizer<T> {
+ public:
+  RmsProp(const OptimizerConfig& c, std::size_t size)
+      : rho_(T(c.rho)),
+        one_minus_rho_(T(1.0 - c.rho)),
+        eps_(T(c.epsilon)),
+        wd_(T(c.weight_decay)),
+        s_(size) {}
+  void step(std::span<T> params, std::span<const T> grad, double learning_rate) override {
+    check_sizes(s_.size(), params.size(), grad.size());
+    const T lr = static_cast<T>(learning_rate);
+    T* p = params.data();
+    const T* g = grad.data();
+    T* s = s_.data();
+    for (std::size_t i = 0, n = s_.size(); i < n; ++i) {
+      const T gi = g[i] + wd_ * p[i];
+      s[i] = rho_ * s[i] + one_minus_rho_ * gi * gi;
+      p[i] -= lr * gi / (std::sqrt(s[i]) + eps_);
+    }
+  }
+  void reset() override { std::fill(s_.begin(), s_.end(), T(0)); }
+
+ private:
+  T rho_, one_minus_rho_, eps_, wd_;
+  std::vector<T> s_;  // running mean of g², parameter layout
+};
+
+// adam:  g ← g + wd·θ;  m ← β1·m + (1-β1)·g;  v ← β2·v + (1-β2)·g²;
+//        θ ← θ - (η/(1-β1^t))·m/(√v/√(1-β2^t) + ε)          (= η·m̂/(√v̂ + ε))
+// adamw: θ ← θ·(1 - η·wd) first, then the same without the L2 term.
+template <class T>
+class Adam final : public Optimizer<T> {
+ public:
+  Adam(const OptimizerConfig& c, std::size_t size, bool decoupled)
+      : c_(c), decoupled_(decoupled), m_(size), v_(size) {}
+  void step(std::span<T> params, std::span<const T> grad, double learning_rate) override {
+    check_sizes(m_.size(), params.size(), grad.size());
+    ++t_;
+    // Bias corrections in double: β^t for t in the thousands loses nothing there.
+    const double bc1 = 1.0 - std::pow(c_.beta1, double(t_));
+    const double bc2 = 1.0 - std::pow(c_.beta2, double(t_));
+    const T step_size = static_cast<T>(learning_rate / bc1);
+    const T sqrt_bc2 = static_cast<T>(std::sqrt(bc2));
+    const T b1 = T(c_.beta1), a1 = T(1.0 - c_.beta1), b2 = T(c_.beta2), a2 = T(1.0 - c_.beta2);
+    const T eps = T(c_.epsilon);
+    const T l2 = decoupled_ ? T(0) : T(c_.weight_decay);
+    const T shrink = T(1.0 - learning_rate * c_.weight_decay);  // adamw only
+    T* p = params.data();
+    const T* g = grad.data();
+    T* m = m_.data();
+    T* v = v_.data();
+    const std::size_t n = m_.size();
+    if (decoupled_ && c_.weight_decay != 0.0)
+      for (std::size_t i = 0; i < n; ++i) p[i] *= shrink;
+    for (std::size_t i = 0; i < n; ++i) {
+      const T gi = g[i] + l2 * p[i];
+      m[i] = b1 * m[i] + a1 * gi;
+      v[i] = b2 * v[i] + a2 * gi * gi;
+      p[i] -= step_size * m[i] / (std::sqrt(v[i]) / sqrt_bc2 + eps);
+    }
+  }
+  void reset() override {
+    std::fill(m_.begin(), m_.end(), T(0));
+    std::fill(v_.begin(), v_.end(), T(0));
+    t_ = 0;
+  }
+
+ private:
+  OptimizerConfig c_;
+  bool decoupled_;
+  long t_ = 0;            // steps taken
+  std::vector<T> m_, v_;  // first and second moments, parameter layout
+};
+
+std::string names_list() {
+  std::string s;
+  for (const NameRow& r : kNames) s += (s.empty() ? "" : ", ") + std::string(r.name);
+  return s;
+}
+
+void require(bool ok, const std::string& what) {
+  if (!ok) throw UsageError(what);
+}
+
+}  // namespace
+
+OptimizerKind parse_optimizer(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
+    return c == '-' ? '_' : static_cast<char>(std::tolower(c));
+  });
+  for (const NameRow& r : kNames)
+    if (lower == r.name) return r.kind;
+  for (const AliasRow& a : kAliases)
+    if (lower == a.alias) return a.kind;
+  throw UsageError("unknown optimizer '" + std::string(text) + "' (expected one of " +
+                   names_list() + "; sgd means gd)");
+}
+
+std::string optimizer_name(OptimizerKind kind) {
+  for (const NameRow& r : kNames)
+    if (r.kind == kind) return r.name;
+  throw UsageError("unknown optimizer kind " + std::to_string(static_cast<int>(kind)));
+}
+
+std::vector<std::string> optimizer_names() {
+  std::vector<std::string> v;
+  for (const NameRow& r : kNames) v.emplace_back(r.name);
+  return v;
+}
+
+void validate_optimizer(const OptimizerConfig& c) {
+  const std::string who = "optimizer " + optimizer_name(c.kind) + ": ";
+  const auto unit = [](double x) { return x >= 0.0 && x < 1.0; };  // [0, 1), false for NaN
+  if (c.kind == OptimizerKind::lbfgs) {
+    require(c.lbfgs_history >= 1,
+            who + "lbfgs_history must be >= 1 (got " + std::to_string(c.lbfgs_history) + ")");
+  } else {
+    require(c.learning_rate > 0 && std::isfinite(c.learning_rate),
+            who + "the learning rate must be > 0 and finite (got " +
+                std::to_string(c.learning_rate) + ")");
+  }
+  require(c.weight_decay >= 0 && std::isfinite(c.weight_decay),
+          who + "weight_decay must be >= 0 (got " + std::to_string(c.weight_decay) + ")");
+  switch (c.kind) {
+    case OptimizerKind::momentum:
+    case OptimizerKind::nesterov:
+      require(unit(c.momentum),
+              who + "momentum must be in [0, 1) (got " + std::to_string(c.momentum) + ")");
+      break;
+    case OptimizerKind::rmsprop:
+      require(unit(c.rho), who + "rho must be in [0, 1) (got " + std::to_string(c.rho) + ")");
+      require(c.epsilon > 0, who + "epsilon must be > 0 (got " + std::to_string(c.epsilon) + ")");
+      break;
+    case OptimizerKind::adam:
+    case OptimizerKind::adamw:
+      require(unit(c.beta1), who + "beta1 must be in [0, 1) (got " + std::to_string(c.beta1) + ")");
+      require(unit(c.beta2), who + "beta2 must be in [0, 1) (got " + std::to_string(c.beta2) + ")");
+      require(c.epsilon > 0, who + "epsilon must be > 0 (got " + std::to_string(c.epsilon) + ")");
+      break;
+    case OptimizerKind::gd:
+    case OptimizerKind::lbfgs:
+      break;
+  }
+}
+
+template <class T>
+std::unique_ptr<Optimizer<T>> make_optimizer(const OptimizerConfig& config, std::size_t size) {
+  if (config.kind == OptimizerKind::lbfgs)
+    throw UsageError(
+        "lbfgs is not a per-batch update rule: it runs full-batch with a line search; train "
+        "with fit() (batch_size 0) instead of make_optimizer");
+  validate_optimizer(config);
+  switch (config.kind) {
+    case OptimizerKind::gd:
+      return std::make_unique<Gd<T>>(config, size);
+    case OptimizerKind::momentum:
+      return std::make_unique<Momentum<T>>(config, size, false);
+    case OptimizerKind::nesterov:
+      return std::make_unique<Momentum<T>>(config, size, true);
+    case OptimizerKind::rmsprop:
+      return std::make_unique<RmsProp<T>>(config, size);
+    case OptimizerKind::adam:
+      return std::make_unique<Adam<T>>(config, size, false);
+    case OptimizerKind::adamw:
+      return std::make_unique<Adam<T>>(config, size, true);
+    case OptimizerKind::lbfgs:
+      break;
+  }
+  throw UsageError("unknown optimizer kind " + std::to_string(static_cast<int>(config.kind)));
+}
+
+template std::unique_ptr<Optimizer<float>> make_optimizer<float>(const OptimizerConfig&,
+                                                                 std::size_t);
+template std::unique_ptr<Optimizer<double>> make_optimizer<double>(const OptimizerConfig&,
+                                                                   std::size_t);
+
+}  // namespace annlab

@@ -1,0 +1,439 @@
+// The training loop (conventions in trainer.hpp): first-order epochs over batches, L-BFGS
+// epochs over the full batch, then the same epoch end for both (losses, metrics, early
+// stopping, record, callback, probe state).
+#include "annlab/train/trainer.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+#include <type_traits>
+
+#include "annlab/core/error.hpp"
+#include "annlab/core/propagate.hpp"
+#include "annlab/core/random.hpp"
+#include "annlab/train/lbfgs.hpp"
+
+namespace annlab {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void require(bool ok, const std::string& what) {
+  if (!ok) throw UsageError(what);
+}
+
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+std::string bytes_text(double b) {
+  char buf[32];
+  if (b >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.1f GB", b / 1e9);
+  else if (b >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.1f MB", b / 1e6);
+  else if (b >= 1e3)
+    std::snprintf(buf, sizeof buf, "%.1f kB", b / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f B", b);
+  return buf;
+}
+
+// True when no value is inf or NaN: the largest exponent field over the buffer is not all
+// ones. An integer max reduction, so the compiler vectorizes it (a float sum would not be).
+template <class T>
+bool all_finite(const T* p, std::size_t n) {
+  using U = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+  constexpr U mask = sizeof(T) == 8 ? U(0x7ff0000000000000ull) : U(0x7f800000u);
+  U worst = 0;
+  for (std::size_t i = 0; i < n; ++i) worst = std::max(worst, U(std::bit_cast<U>(p[i]) & mask));
+  return worst != mask;
+}
+
+// "layer 2 weights" / "layer 1 bias gradients": the first block of the flat buffer `v` (in
+// parameter layout) holding a non-finite value; empty when every value is finite.
+template <class T>
+std::string first_non_finite(const Network<T>& net, const T* v, bool gradients) {
+  const auto& w = net.architecture().widths;
+  const ParameterLayout& lay = net.layout();
+  for (int l = 1; l <= net.architecture().layers(); ++l) {
+    const std::string layer = "layer " + std::to_string(l);
+    if (!all_finite(v + lay.weight_offset[l - 1], std::size_t(w[l]) * w[l - 1]))
+      return layer + (gradients ? " weight gradients" : " weights");
+    if (!all_finite(v + lay.bias_offset[l - 1], std::size_t(w[l])))
+      return layer + (gradients ? " bias gradients" : " biases");
+  }
+  return {};
+}
+
+// "largest |parameter| 3.1e+153 in layer 2 weights": where a finite network is extreme.
+template <class T>
+std::string largest_parameter(const Network<T>& net) {
+  const auto& w = net.architecture().widths;
+  const ParameterLayout& lay = net.layout();
+  double big = -1;
+  std::string where;
+  for (int l = 1; l <= net.architecture().layers(); ++l) {
+    const auto scan = [&](std::size_t from, std::size_t count, const char* kind) {
+      for (std::size_t i = from; i < from + count; ++i)
+        if (const double a = std::abs(double(net.parameters()[i])); a > big)
+          big = a, where = "layer " + std::to_string(l) + " " + kind;
+    };
+    scan(lay.weight_offset[l - 1], std::size_t(w[l]) * w[l - 1], "weights");
+    scan(lay.bias_offset[l - 1], std::size_t(w[l]), "biases");
+  }
+  return "largest |parameter| " + number(big) + " in " + where;
+}
+
+// Throws the DivergenceError: `what` names the non-finite block ("layer 2 weights"); empty
+// when only the loss is not finite, and then the largest parameter is named instead.
+template <class T>
+[[noreturn]] void diverged(const Network<T>& net, int epoch, const std::string& what, double loss,
+                           const std::string& hint) {
+  const std::string subject = what.empty() ? "the loss is not finite (loss " + number(loss) + "; " +
+                                                 largest_parameter(net) + ")"
+                                           : what + " are not finite (loss " + number(loss) + ")";
+  throw DivergenceError(
+      "training diverged at epoch " + std::to_string(epoch) + ": " + subject + "; " + hint, epoch);
+}
+
+// History::probes: epoch 0 at index 0, then the recorded epochs; with `last` > 0 the later
+// ones live in a ring of `last` slots, put in chronological order by finish().
+template <class T>
+class ProbeRecorder {
+ public:
+  ProbeRecorder(const Batch<T>& train, const HistoryPolicy& policy, int l0, int ln)
+      : every_(policy.every), last_(policy.last) {
+    rows_ = policy.every > 0 ? long(policy.probe_rows.size()) : 0;
+    for (const long r : policy.probe_rows) {
+      if (rows_ == 0) break;
+      x_.insert(x_.end(), train.x + r * l0, train.x + (r + 1) * l0);
+      y_.insert(y_.end(), train.y + r * ln, train.y + (r + 1) * ln);
+    }
+  }
+  bool on() const { return rows_ > 0; }
+  bool due(int epoch) const { return on() && epoch % every_ == 0; }
+  void record(const Network<T>& net, int epoch, std::vector<ProbeState>& probes) {
+    ProbeState s{epoch, trace_batch(net, x_.data(), y_.data(), rows_)};
+    if (last_ == 0 || probes.size() < std::size_t(last_) + 1) {
+      probes.push_back(std::move(s));
+    } else {
+      probes[1 + pos_] = std::move(s);
+      pos_ = (pos_ + 1) % std::size_t(last_);
+    }
+  }
+  void finish(std::vector<ProbeState>& probes) const {
+    if (last_ > 0 && probes.size() == std::size_t(last_) + 1)
+      std::rotate(probes.begin() + 1, probes.begin() + 1 + long(pos_), probes.end());
+  }
+  // Bytes of one state, estimated before any is taken (so a huge probe set is refused
+  // before it is traced): a one-row trace measured, its per-row part times the probe rows.
+  std::size_t state_bytes(const Network<T>& net) const {
+    const BatchTrace one = trace_batch(net, x_.data(), y_.data(), 1);
+    const std::size_t grads =
+        (one.weight_grad.capacity() + one.bias_grad.capacity()) * sizeof(double);
+    const std::size_t per_row = trace_bytes(one) - sizeof(BatchTrace) - grads;
+    return sizeof(ProbeState) + grads + std::size_t(rows_) * per_row;
+  }
+  // States the policy can record over `epochs` epochs (early stopping may record fewer).
+  long states(int epochs) const {
+    if (!on()) return 0;
+    const long later = epochs / every_;
+    return 1 + (last_ > 0 ? std::min<long>(later, last_) : later);
+  }
+
+ private:
+  int every_, last_;
+  long rows_ = 0;
+  std::vector<T> x_, y_;  // the probe rows, gathered (rows_ x l0, rows_ x ln)
+  std::size_t pos_ = 0;   // next ring slot to overwrite (0..last-1)
+};
+
+void check_budget(std::size_t state_bytes, long states, std::size_t budget, int epochs) {
+  const double need = double(state_bytes) * double(states);
+  if (need <= double(budget)) return;
+  std::string msg = "history would need " + bytes_text(need) + " for " + std::to_string(states) +
+                    " states of " + bytes_text(double(state_bytes)) + " (budget " +
+                    bytes_text(double(budget)) + "); ";
+  const long fit_states = long(budget / std::max<std::size_t>(state_bytes, 1));
+  if (fit_states >= 2) {
+    const long every = (epochs + fit_states - 2) / (fit_states - 1);  // 1 + epochs/every fits
+    msg += "raise --history-budget, record --history-every " + std::to_string(every) +
+           ", or keep --history-last " + std::to_string(fit_states - 1);
+  } else {
+    msg +=
+        "not even the starting state and one more fit: raise --history-budget or trace "
+        "fewer probe rows";
+  }
+  throw UsageError(msg);
+}
+
+template <class T>
+void check_arguments(const Network<T>& net, const Batch<T>& train, const Batch<T>& validation,
+                     const TrainConfig& c) {
+  net.architecture().validate(/*for_training=*/true);
+  require(train.rows >= 1,
+          "training needs at least one row (got " + std::to_string(train.rows) + ")");
+  require(train.x && train.y, "training data: x and y must not be null");
+  require(validation.rows >= 0,
+          "validation rows must be >= 0 (got " + std::to_string(validation.rows) + ")");
+  require(validation.rows == 0 || (validation.x && validation.y),
+          "validation data: x and y must not be null");
+  require(c.epochs >= 0, "epochs must be >= 0 (got " + std::to_string(c.epochs) + ")");
+  require(c.batch_size >= 0,
+          "batch size must be >= 0 (0 = full batch; got " + std::to_string(c.batch_size) + ")");
+  validate_optimizer(c.optimizer);
+  validate_schedule(c.schedule);
+  if (c.optimizer.kind == OptimizerKind::lbfgs) {
+    require(c.batch_size == 0 || c.batch_size >= train.rows,
+            "lbfgs is a full-batch method: set batch size 0 (got " + std::to_string(c.batch_size) +
+                " of " + std::to_string(train.rows) + " rows)");
+    require(c.schedule.kind == ScheduleKind::constant,
+            "lbfgs picks each step by line search: use the constant schedule (got " +
+                schedule_name(c.schedule.kind) + ")");
+  }
+  require(c.early_stopping.patience >= 0, "early stopping patience must be >= 0 (got " +
+                                              std::to_string(c.early_stopping.patience) + ")");
+  require(c.early_stopping.min_delta >= 0,
+          "early stopping min_delta must be >= 0 (got " + number(c.early_stopping.min_delta) + ")");
+  const HistoryPolicy& h = c.history;
+  require(h.every >= 0,
+          "history every must be >= 0 (0 = none; got " + std::to_string(h.every) + ")");
+  require(h.last >= 0,
+          "history last must be >= 0 (0 = keep all; got " + std::to_string(h.last) + ")");
+  for (const long r : h.probe_rows)
+    require(r >= 0 && r < train.rows, "probe row " + std::to_string(r) +
+                                          " is outside the training data (rows 0.." +
+                                          std::to_string(train.rows - 1) + ")");
+}
+
+}  // namespace
+
+std::size_t trace_bytes(const BatchTrace& t) {
+  const auto vec = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+  // A name's own buffer when it is on the heap (longer than the small-string buffer).
+  const auto heap = [](const std::string& s) -> std::size_t {
+    const char* d = s.data();
+    const char* o = reinterpret_cast<const char*>(&s);
+    const std::less<const char*> less;
+    const bool inside = !less(d, o) && less(d, o + sizeof(std::string));
+    return inside ? 0 : s.capacity() + 1;
+  };
+  std::size_t b = sizeof(BatchTrace) + vec(t.samples) + vec(t.weight_grad) + vec(t.bias_grad);
+  for (const SampleTrace& s : t.samples) {
+    b += vec(s.nodes) + vec(s.weights) + vec(s.biases) + vec(s.prediction) + vec(s.target);
+    for (const NodeTrace& n : s.nodes) b += heap(n.name);
+    for (const WeightTrace& w : s.weights) b += heap(w.name);
+    for (const BiasTrace& x : s.biases) b += heap(x.name);
+  }
+  return b;
+}
+
+template <class T>
+History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainConfig& config,
+            const TrainCallbacks<T>& callbacks) {
+  check_arguments(net, train, validation, config);
+  const Architecture& arch = net.architecture();
+  const long N = train.rows, V = validation.rows, l0 = arch.inputs(), ln = arch.outputs();
+  const std::size_t P = net.layout().size;
+  const bool lbfgs = config.optimizer.kind == OptimizerKind::lbfgs;
+  const long B = config.batch_size == 0 || config.batch_size >= N ? N : config.batch_size;
+  const bool shuffled = config.shuffle && B < N;
+  const EarlyStopping& es = config.early_stopping;
+  const std::span<T> params = net.parameters();
+
+  History h;
+  // The history's size is checked before anything is recorded or trained; then epoch 0.
+  ProbeRecorder<T> probes(train, config.history, int(l0), int(ln));
+  if (probes.on()) {
+    check_budget(probes.state_bytes(net), probes.states(config.epochs),
+                 config.history.memory_budget, config.epochs);
+    probes.record(net, 0, h.probes);
+  }
+
+  // Everything the loop touches, allocated here or (the Propagator) by the first epoch.
+  Propagator<T> pass(arch);
+  std::vector<T> grad(P), saved(P);
+  std::vector<T> best(es.enabled && es.restore_best ? P : 0);
+  std::vector<long> order(shuffled ? N : 0);
+  std::vector<T> xb(shuffled ? B * l0 : 0), yb(shuffled ? B * ln : 0);
+  std::vector<T> yhat_train(callbacks.metrics ? N * ln : 0);
+  std::vector<T> yhat_val(callbacks.metrics ? V * ln : 0);
+  h.epochs.reserve(std::size_t(config.epochs));
+
+  // Mean loss over all rows of `b`, forward in chunks; predictions copied out if asked.
+  const auto mean_loss = [&](const Batch<T>& b, T* yhat) {
+    double sum = 0, single = 0;
+    for (long r = 0; r < b.rows; r += kPredictChunk) {
+      const long c = std::min(kPredictChunk, b.rows - r);
+      const T* out = pass.forward(net, b.x + r * l0, c);
+      single = pass.loss(b.y + r * ln);
+      sum += single * double(c);
+      if (yhat) std::copy(out, out + c * ln, yhat + r * ln);
+    }
+    return b.rows <= kPredictChunk ? single : sum / double(b.rows);  // one chunk: its own mean
+  };
+
+  double previous = std::numeric_limits<double>::quiet_NaN();  // monitored loss, epoch before
+  double best_loss = std::numeric_limits<double>::infinity();
+  int since_best = 0;
+  // The epoch end shared by both loops. Returns true when early stopping ends training.
+  const auto end_epoch = [&](int e, double rate, Clock::time_point t0, const std::string& hint) {
+    EpochRecord r;
+    r.epoch = e;
+    r.learning_rate = rate;
+    r.train_loss = mean_loss(train, callbacks.metrics ? yhat_train.data() : nullptr);
+    if (!std::isfinite(r.train_loss)) diverged(net, e, "", r.train_loss, hint);
+    r.validation_loss = V > 0 ? mean_loss(validation, callbacks.metrics ? yhat_val.data() : nullptr)
+                              : std::numeric_limits<double>::quiet_NaN();
+    if (callbacks.metrics) {
+      r.train_metrics = callbacks.metrics(yhat_train.data(), train.y, N);
+      if (V > 0) r.validation_metrics = callbacks.metrics(yhat_val.data(), validation.y, V);
+    }
+    const double monitored = V > 0 ? r.validation_loss : r.train_loss;
+    bool stop = false;
+    if (monitored < best_loss - es.min_delta) {  // Keras' rule; false for NaN
+      best_loss = monitored;
+      h.best_epoch = e;
+      since_best = 0;
+      if (!best.empty()) std::copy(params.begin(), params.end(), best.begin());
+    } else if (es.enabled && ++since_best >= es.patience) {
+      stop = h.stopped_early = true;
+    }
+    previous = monitored;
+    r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    h.epochs.push_back(std::move(r));
+    if (callbacks.on_epoch) callbacks.on_epoch(h.epochs.back());
+    if (probes.due(e)) probes.record(net, e, h.probes);
+    return stop;
+  };
+  const auto stop_requested = [&] {
+    if (callbacks.should_stop && callbacks.should_stop()) h.interrupted = true;
+    return h.interrupted;
+  };
+
+  if (!lbfgs) {
+    const auto optimizer = make_optimizer<T>(config.optimizer, P);
+    Schedule schedule(config.schedule, config.optimizer.learning_rate);
+    NumpyRandom rng(config.seed);
+    for (int e = 1; e <= config.epochs && !h.interrupted; ++e) {
+      const Clock::time_point t0 = Clock::now();
+      const double rate = schedule.rate(e - 1, previous);
+      const std::string hint = "lower the learning rate (now " + number(rate) + ")";
+      if (shuffled) {  // Fisher-Yates (Durstenfeld) from the identity order
+        std::iota(order.begin(), order.end(), 0L);
+        for (long i = N - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
+      }
+      for (long start = 0; start < N; start += B) {
+        if (stop_requested()) break;
+        const long c = std::min(B, N - start);
+        const T* x = train.x + start * l0;
+        const T* y = train.y + start * ln;
+        if (shuffled) {
+          for (long i = 0; i < c; ++i) {
+            const long row = order[start + i];
+            std::copy_n(train.x + row * l0, l0, xb.data() + i * l0);
+            std::copy_n(train.y + row * ln, ln, yb.data() + i * ln);
+          }
+          x = xb.data();
+          y = yb.data();
+        }
+        pass.forward(net, x, c);
+        const double loss = pass.loss(y);
+        pass.backward(net, y, grad);
+        if (!std::isfinite(loss) || !all_finite(grad.data(), P))
+          diverged(net, e, first_non_finite(net, grad.data(), true), loss, hint);
+        std::copy(params.begin(), params.end(), saved.begin());
+        optimizer->step(params, grad, rate);
+        if (!all_finite(params.data(), P)) {
+          const std::string what = first_non_finite(net, params.data(), false);
+          std::copy(saved.begin(), saved.end(), params.begin());
+          diverged(net, e, what, loss, hint);
+        }
+      }
+      if (h.interrupted) break;
+      if (end_epoch(e, rate, t0, hint)) break;
+    }
+  } else {
+    const double wd = config.optimizer.weight_decay;
+    // f = mean data loss + (wd/2)|θ|², ∇f = averaged gradient + wd·θ, over every row at once.
+    const typename Lbfgs<T>::Objective objective = [&](std::span<T> g) {
+      pass.forward(net, train.x, N);
+      double f = pass.loss(train.y);
+      pass.backward(net, train.y, g);
+      if (wd != 0) {
+        double sq = 0;
+        const T twd = T(wd);
+        for (std::size_t i = 0; i < P; ++i) {
+          sq += double(params[i]) * double(params[i]);
+          g[i] += twd * params[i];
+        }
+        f += 0.5 * wd * sq;
+      }
+      return f;
+    };
+    const std::string hint =
+        "lbfgs only accepts steps that lower a finite loss, so the data or the starting "
+        "parameters are at fault: check the inputs and targets for huge or missing values";
+    Lbfgs<T> solver(P, config.optimizer.lbfgs_history);
+    if (config.epochs > 0) {
+      const double f = solver.start(params, objective);
+      if (!std::isfinite(f) || !all_finite(solver.gradient().data(), P))
+        diverged(net, 1, first_non_finite(net, solver.gradient().data(), true), f, hint);
+    }
+    for (int e = 1; e <= config.epochs; ++e) {
+      const Clock::time_point t0 = Clock::now();
+      if (stop_requested()) break;
+      std::copy(params.begin(), params.end(), saved.begin());
+      const typename Lbfgs<T>::Step step = solver.iterate(params, objective);
+      if (!step.moved) {
+        h.converged = true;
+        break;
+      }
+      if (!std::isfinite(step.f) || !all_finite(params.data(), P)) {
+        const std::string what = first_non_finite(net, params.data(), false);
+        std::copy(saved.begin(), saved.end(), params.begin());
+        diverged(net, e, what, step.f, hint);
+      }
+      if (end_epoch(e, step.step, t0, hint)) break;
+    }
+  }
+
+  if (!best.empty() && !h.interrupted && h.best_epoch > 0)
+    std::copy(best.begin(), best.end(), params.begin());
+  probes.finish(h.probes);
+  return h;
+}
+
+template <class T>
+std::vector<T> predict(const Network<T>& net, const T* x, long rows) {
+  require(rows >= 0, "predict: rows must be >= 0 (got " + std::to_string(rows) + ")");
+  const long l0 = net.architecture().inputs(), ln = net.architecture().outputs();
+  std::vector<T> out(std::size_t(rows) * ln);
+  if (rows == 0) return out;
+  require(x != nullptr, "predict: x must not be null");
+  Propagator<T> pass(net.architecture());
+  for (long r = 0; r < rows; r += kPredictChunk) {
+    const long c = std::min(kPredictChunk, rows - r);
+    const T* y = pass.forward(net, x + r * l0, c);
+    std::copy(y, y + c * ln, out.begin() + r * ln);
+  }
+  return out;
+}
+
+#define ANNLAB_INSTANTIATE(T)                                                  \
+  template History fit<T>(Network<T>&, Batch<T>, Batch<T>, const TrainConfig&, \
+                          const TrainCallbacks<T>&);                           \
+  template std::vector<T> predict<T>(const Network<T>&, const T*, long);
+ANNLAB_INSTANTIATE(float)
+ANNLAB_INSTANTIATE(double)
+#undef ANNLAB_INSTANTIATE
+
+}  // namespace annlab

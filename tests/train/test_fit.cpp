@@ -1,0 +1,584 @@
+// fit() and predict(): the batching rules against hand-written loops (bit for bit), the
+// chapter's loop, determinism, the epoch records, early stopping, divergence, the probe
+// history and its budget, interruption, float and double, and no allocation per batch.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <limits>
+#include <numeric>
+
+#include "alloc_counter.hpp"
+#include "annlab/core/error.hpp"
+#include "annlab/core/reference.hpp"
+#include "annlab/train/chapter.hpp"
+#include "annlab/train/gd.hpp"
+#include "train_data.hpp"
+
+namespace {
+using namespace annlab;
+using testdata::params_of;
+using testdata::Regression;
+
+TrainConfig gd_config(double lr, int epochs, long batch_size, bool shuffle = false) {
+  TrainConfig c;
+  c.optimizer.learning_rate = lr;
+  c.epochs = epochs;
+  c.batch_size = batch_size;
+  c.shuffle = shuffle;
+  c.history.every = 0;
+  return c;
+}
+
+// The documented loop written out: batches of `B` rows in `order`, forward, backward,
+// θ ← θ - η·g (gd_update).
+void manual_gd_epoch(Network<double>& net, const Regression<double>& d,
+                     const std::vector<long>& order, long B, double lr) {
+  Propagator<double> pass(net.architecture());
+  std::vector<double> grad(net.layout().size), xb, yb;
+  for (long start = 0; start < d.rows; start += B) {
+    const long c = std::min(B, d.rows - start);
+    xb.clear(), yb.clear();
+    for (long i = 0; i < c; ++i) {
+      const long r = order[start + i];
+      xb.insert(xb.end(), d.x.begin() + r * 2, d.x.begin() + r * 2 + 2);
+      yb.push_back(d.y[r]);
+    }
+    pass.forward(net, xb.data(), c);
+    pass.backward(net, yb.data(), grad);
+    gd_update<double>(net.parameters(), grad, lr);
+  }
+}
+
+std::vector<long> identity_order(long n) {
+  std::vector<long> o(n);
+  std::iota(o.begin(), o.end(), 0L);
+  return o;
+}
+
+TEST(Fit, FullBatchGdIsTheChaptersLoopBitForBit) {
+  const ChapterConfig ch;
+  Network<double> a = chapter_network(ch.seed), b = chapter_network(ch.seed);
+  std::vector<double> chapter_loss;
+  train_full_batch_gd<double>(
+      b, ch.x.data(), ch.y.data(), 1, ch.learning_rate, ch.epochs,
+      [&](int, const Propagator<double>& pass) { chapter_loss.push_back(pass.loss(ch.y.data())); });
+  const History h = fit<double>(a, {ch.x.data(), ch.y.data(), 1}, {},
+                                gd_config(ch.learning_rate, ch.epochs, 0, true));
+  EXPECT_EQ(params_of(a), params_of(b));
+  ASSERT_EQ(h.epochs.size(), 1000u);
+  for (int e = 1; e <= ch.epochs; ++e) {
+    EXPECT_EQ(h.epochs[e - 1].epoch, e);
+    EXPECT_EQ(h.epochs[e - 1].train_loss, chapter_loss[e]) << "epoch " << e;  // after e updates
+  }
+  // Many rows too: a full batch is never shuffled, so the gradient sums in the same order.
+  const auto d = testdata::smooth_regression<double>(30);
+  Network<double> c = testdata::tanh_network<double>({2, 4, 1}), g = c;
+  train_full_batch_gd<double>(g, d.x.data(), d.y.data(), 30, 0.1, 20);
+  fit<double>(c, d.batch(), {}, gd_config(0.1, 20, 0, /*shuffle=*/true));
+  EXPECT_EQ(params_of(c), params_of(g));
+}
+
+TEST(Fit, BatchSizeOfAllRowsOrMoreIsTheFullBatch) {
+  const auto d = testdata::smooth_regression<double>(30);
+  std::vector<double> want;
+  for (const long B : {0L, 30L, 31L, 1000L}) {
+    Network<double> net = testdata::tanh_network<double>({2, 4, 1});
+    fit<double>(net, d.batch(), {}, gd_config(0.1, 5, B, /*shuffle=*/true));
+    if (want.empty()) want = params_of(net);
+    EXPECT_EQ(params_of(net), want) << "batch size " << B;
+  }
+}
+
+TEST(Fit, StochasticEpochIsOneUpdatePerRow) {
+  const auto d = testdata::smooth_regression<double>(17);
+  Network<double> net = testdata::tanh_network<double>({2, 4, 1});
+  Network<double> manual = net;
+  long polls = 0;
+  TrainCallbacks<double> cb;
+  cb.should_stop = [&] { return ++polls, false; };
+  fit<double>(net, d.batch(), {}, gd_config(0.05, 2, 1), cb);
+  EXPECT_EQ(polls, 2 * 17);  // polled before each of the 17 updates of each epoch
+  for (int e = 0; e < 2; ++e) manual_gd_epoch(manual, d, identity_order(17), 1, 0.05);
+  EXPECT_EQ(params_of(net), params_of(manual));
+}
+
+TEST(Fit, MiniBatchesInRowOrderWithASmallerLastBatch) {
+  const auto d = testdata::smooth_regression<double>(10);
+  Network<double> net = testdata::tanh_network<double>({2, 4, 1});
+  Network<double> manual = net;
+  long polls = 0;
+  TrainCallbacks<double> cb;
+  cb.should_stop = [&] { return ++polls, false; };
+  fit<double>(net, d.batch(), {}, gd_config(0.1, 3, 4), cb);
+  EXPECT_EQ(polls, 3 * 3);  // batches of 4, 4, 2
+  for (int e = 0; e < 3; ++e) manual_gd_epoch(manual, d, identity_order(10), 4, 0.1);
+  EXPECT_EQ(params_of(net), params_of(manual));
+}
+
+TEST(Fit, ShuffleIsFisherYatesFromOneSeededStream) {
+  const auto d = testdata::smooth_regression<double>(23);
+  Network<double> net = testdata::tanh_network<double>({2, 4, 1});
+  Network<double> manual = net;
+  TrainConfig c = gd_config(0.1, 3, 5, /*shuffle=*/true);
+  c.seed = 77;
+  fit<double>(net, d.batch(), {}, c);
+  NumpyRandom rng(77);
+  for (int e = 0; e < 3; ++e) {
+    std::vector<long> order = identity_order(23);
+    for (long i = 22; i > 0; --i) std::swap(order[i], order[rng.below(std::uint64_t(i) + 1)]);
+    manual_gd_epoch(manual, d, order, 5, 0.1);
+  }
+  EXPECT_EQ(params_of(net), params_of(manual));
+}
+
+TEST(Fit, SameInputsGiveBitIdenticalParametersAndAnotherSeedDoesNot) {
+  const auto d = testdata::smooth_regression<double>(50);
+  const auto run = [&](std::uint32_t seed) {
+    Network<double> net = testdata::tanh_network<double>({2, 6, 1});
+    TrainConfig c = gd_config(0.01, 4, 8, true);
+    c.optimizer.kind = OptimizerKind::adam;
+    c.seed = seed;
+    const History h = fit<double>(net, d.batch(), {}, c);
+    std::vector<double> out = params_of(net);
+    for (const auto& r : h.epochs) out.push_back(r.train_loss);
+    return out;
+  };
+  const auto a = run(1), b = run(1), other = run(2);
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(double)), 0);
+  EXPECT_NE(a, other);
+}
+
+TEST(Fit, EpochRecordsHoldLossesRatesMetricsAndCallbacksSeeThem) {
+  const auto d = testdata::smooth_regression<double>(40);
+  const auto v = testdata::smooth_regression<double>(15, 9);
+  Network<double> net = testdata::tanh_network<double>({2, 5, 1});
+  TrainConfig c = gd_config(0.2, 4, 10, true);
+  c.schedule.kind = ScheduleKind::step;
+  c.schedule.step_size = 2;
+  c.schedule.factor = 0.5;
+  std::vector<EpochRecord> seen;
+  std::vector<std::vector<double>> params;  // after each epoch, as on_epoch sees them
+  TrainCallbacks<double> cb;
+  cb.on_epoch = [&](const EpochRecord& r) {
+    seen.push_back(r);
+    params.push_back(params_of(net));
+  };
+  std::vector<long> metric_rows;
+  cb.metrics = [&](const double* yhat, const double* y, long rows) {
+    metric_rows.push_back(rows);
+    double sse = 0;
+    for (long r = 0; r < rows; ++r) sse += (yhat[r] - y[r]) * (yhat[r] - y[r]);
+    return std::map<std::string, double>{{"mse", sse / double(rows)}};
+  };
+  const History h = fit<double>(net, d.batch(), v.batch(), c, cb);
+  ASSERT_EQ(h.epochs.size(), 4u);
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(metric_rows, (std::vector<long>{40, 15, 40, 15, 40, 15, 40, 15}));
+  const double rates[] = {0.2, 0.2, 0.1, 0.1};
+  for (int i = 0; i < 4; ++i) {
+    const EpochRecord& r = h.epochs[i];
+    EXPECT_EQ(r.epoch, i + 1);
+    EXPECT_EQ(r.learning_rate, rates[i]);
+    EXPECT_EQ(seen[i].train_loss, r.train_loss);
+    EXPECT_GE(r.seconds, 0);
+    // Losses after the epoch's updates, against the naive reference path.
+    const Architecture& arch = net.architecture();
+    EXPECT_NEAR(r.train_loss, reference::batch_loss(arch, params[i], d.x, d.y, d.rows), 1e-14);
+    EXPECT_NEAR(r.validation_loss, reference::batch_loss(arch, params[i], v.x, v.y, v.rows), 1e-14);
+    // half squared error: loss = mse/2 for one output.
+    EXPECT_NEAR(r.train_metrics.at("mse"), 2 * r.train_loss, 1e-14);
+    EXPECT_NEAR(r.validation_metrics.at("mse"), 2 * r.validation_loss, 1e-14);
+  }
+  // Without validation data the validation loss is NaN and no validation metrics exist.
+  Network<double> n2 = testdata::tanh_network<double>({2, 5, 1});
+  const History h2 = fit<double>(n2, d.batch(), {}, c, cb);
+  EXPECT_TRUE(std::isnan(h2.epochs[0].validation_loss));
+  EXPECT_TRUE(h2.epochs[0].validation_metrics.empty());
+}
+
+TEST(Fit, TrainLossOverMoreRowsThanOneChunkIsTheMeanOverAllRows) {
+  const long N = kPredictChunk + 904;  // two chunks
+  const auto d = testdata::smooth_regression<double>(N);
+  Network<double> net = testdata::tanh_network<double>({2, 3, 1});
+  const History h = fit<double>(net, d.batch(), {}, gd_config(0.1, 1, 0));
+  const double want = reference::batch_loss(net.architecture(), params_of(net), d.x, d.y, N);
+  EXPECT_NEAR(h.epochs[0].train_loss, want, 1e-13 * want);
+}
+
+TEST(Fit, ZeroEpochsRecordsOnlyTheStart) {
+  const auto d = testdata::smooth_regression<double>(8);
+  Network<double> net = testdata::tanh_network<double>({2, 3, 1});
+  const auto before = params_of(net);
+  TrainConfig c = gd_config(0.1, 0, 0);
+  c.history.every = 1;
+  c.history.probe_rows = {0};
+  const History h = fit<double>(net, d.batch(), {}, c);
+  EXPECT_TRUE(h.epochs.empty());
+  ASSERT_EQ(h.probes.size(), 1u);
+  EXPECT_EQ(h.probes[0].epoch, 0);
+  EXPECT_EQ(h.best_epoch, 0);
+  EXPECT_EQ(params_of(net), before);
+}
+
+// A 1-1 identity network (ŷ = w·x + b) from w = b = 0, trained on y = x by gd with a small
+// rate: w climbs monotonically towards 1. Validation targets are y = 0.5x, so the validation
+// loss falls while w < ~0.5 and rises after: a minimum in the middle of training.
+struct Linear {
+  std::vector<double> x{-1, -0.5, 0.5, 1}, y = x, vy{-0.5, -0.25, 0.25, 0.5};
+  Network<double> net{Architecture{
+      {1, 1}, {Activation::of(ActivationKind::identity)}, LossKind::half_squared_error}};
+};
+
+TEST(Fit, EarlyStoppingStopsAfterPatienceAndRestoresTheBestEpoch) {
+  Linear p;
+  TrainConfig c = gd_config(0.05, 500, 0);
+  c.early_stopping.enabled = true;
+  c.early_stopping.patience = 5;
+  std::vector<std::vector<double>> params{params_of(p.net)};  // params[e] after e epochs
+  TrainCallbacks<double> cb;
+  cb.on_epoch = [&](const EpochRecord&) { params.push_back(params_of(p.net)); };
+  const History h =
+      fit<double>(p.net, {p.x.data(), p.y.data(), 4}, {p.x.data(), p.vy.data(), 4}, c, cb);
+  EXPECT_TRUE(h.stopped_early);
+  // The best epoch is the validation minimum, and training ran exactly `patience` beyond it.
+  int argmin = 1;
+  for (const EpochRecord& r : h.epochs)
+    if (r.validation_loss < h.epochs[argmin - 1].validation_loss) argmin = r.epoch;
+  EXPECT_EQ(h.best_epoch, argmin);
+  EXPECT_GT(h.best_epoch, 5);
+  EXPECT_EQ(int(h.epochs.size()), h.best_epoch + 5);
+  EXPECT_EQ(params_of(p.net), params[h.best_epoch]);
+  EXPECT_NEAR(p.net.parameters()[0], 0.5, 0.05);  // w near the validation optimum
+
+  // restore_best = false keeps the last epoch's parameters.
+  Linear q;
+  c.early_stopping.restore_best = false;
+  const History h2 =
+      fit<double>(q.net, {q.x.data(), q.y.data(), 4}, {q.x.data(), q.vy.data(), 4}, c);
+  EXPECT_EQ(h2.best_epoch, h.best_epoch);
+  EXPECT_EQ(params_of(q.net), params.back());
+}
+
+TEST(Fit, EarlyStoppingWithoutValidationWatchesTheTrainingLossAndMinDelta) {
+  // Improvements of ~1e-7 per epoch never beat min_delta 1e-3: the first epoch is the best
+  // and training stops after `patience` more.
+  Linear p;
+  TrainConfig c = gd_config(1e-6, 100, 0);
+  c.early_stopping.enabled = true;
+  c.early_stopping.patience = 3;
+  c.early_stopping.min_delta = 1e-3;
+  const History h = fit<double>(p.net, {p.x.data(), p.y.data(), 4}, {}, c);
+  EXPECT_TRUE(h.stopped_early);
+  EXPECT_EQ(h.best_epoch, 1);
+  EXPECT_EQ(h.epochs.size(), 4u);
+  EXPECT_LT(h.epochs[3].train_loss, h.epochs[0].train_loss);  // it did improve, by too little
+}
+
+TEST(Fit, ScheduleSeesTheMonitoredLossOfTheEpochBefore) {
+  // reduce_on_plateau on the validation loss, which turns upwards mid-training: replaying the
+  // records' validation losses through a fresh Schedule gives the rates fit used.
+  Linear p;
+  TrainConfig c = gd_config(0.05, 60, 0);
+  c.schedule.kind = ScheduleKind::reduce_on_plateau;
+  c.schedule.patience = 3;
+  c.schedule.factor = 0.5;
+  const History h =
+      fit<double>(p.net, {p.x.data(), p.y.data(), 4}, {p.x.data(), p.vy.data(), 4}, c);
+  Schedule replay(c.schedule, 0.05);
+  for (std::size_t i = 0; i < h.epochs.size(); ++i) {
+    const double before = i == 0 ? NAN : h.epochs[i - 1].validation_loss;
+    EXPECT_EQ(h.epochs[i].learning_rate, replay.rate(int(i), before)) << "epoch " << i + 1;
+  }
+  EXPECT_LT(h.epochs.back().learning_rate, 0.05 / 4);  // it did reduce, more than once
+}
+
+TEST(Fit, DivergenceNamesEpochLayerLossAndRateAndRestoresTheLastFiniteState) {
+  // 1-1-1 identity network with W1 = b1 = W2 = 0: only b2's gradient (ŷ - y = -10) is not
+  // zero, so the first update with η = 1e308 sends b2 to +inf and leaves layer 1 alone.
+  Network<double> net(Architecture{
+      {1, 1, 1},
+      {Activation::of(ActivationKind::identity), Activation::of(ActivationKind::identity)},
+      LossKind::half_squared_error});
+  const double x = 1, y = 10;
+  const auto before = params_of(net);
+  try {
+    fit<double>(net, {&x, &y, 1}, {}, gd_config(1e308, 5, 0));
+    FAIL() << "no DivergenceError";
+  } catch (const DivergenceError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "training diverged at epoch 1: layer 2 biases are not finite (loss 50); lower the "
+              "learning rate (now 1e+308)");
+    EXPECT_EQ(e.epoch(), 1);
+  }
+  EXPECT_EQ(params_of(net), before);
+}
+
+TEST(Fit, GradualDivergenceLeavesFiniteParameters) {
+  const auto d = testdata::smooth_regression<double>(30);
+  Network<double> net = testdata::tanh_network<double>({2, 8, 1});
+  TrainConfig c = gd_config(40, 2000, 0);
+  int last_epoch = 0;
+  TrainCallbacks<double> cb;
+  cb.on_epoch = [&](const EpochRecord& r) { last_epoch = r.epoch; };
+  try {
+    fit<double>(net, d.batch(), {}, c, cb);
+    FAIL() << "no DivergenceError";
+  } catch (const DivergenceError& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(m.rfind("training diverged at epoch " + std::to_string(e.epoch()) + ": ", 0), 0u)
+        << m;
+    // Here ŷ overflows before any parameter does: the loss is named, with the largest
+    // parameter and where it is.
+    EXPECT_NE(m.find("the loss is not finite (loss inf; largest |parameter| "), std::string::npos)
+        << m;
+    EXPECT_NE(m.find(" in layer "), std::string::npos) << m;
+    EXPECT_NE(m.find("lower the learning rate (now 40)"), std::string::npos) << m;
+    EXPECT_EQ(e.epoch(), last_epoch + 1);  // the epoch in progress
+  }
+  for (const double v : net.parameters()) EXPECT_TRUE(std::isfinite(v));
+}
+
+std::vector<int> probe_epochs(int every, int last, int epochs) {
+  const auto d = testdata::smooth_regression<double>(6);
+  Network<double> net = testdata::tanh_network<double>({2, 3, 1});
+  TrainConfig c = gd_config(0.1, epochs, 0);
+  c.history.every = every;
+  c.history.last = last;
+  c.history.probe_rows = {1, 4};
+  const History h = fit<double>(net, d.batch(), {}, c);
+  std::vector<int> v;
+  for (const ProbeState& p : h.probes) v.push_back(p.epoch);
+  return v;
+}
+
+TEST(Fit, HistoryPolicyEveryAndLastRing) {
+  EXPECT_EQ(probe_epochs(1, 0, 5), (std::vector<int>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(probe_epochs(3, 0, 10), (std::vector<int>{0, 3, 6, 9}));
+  EXPECT_EQ(probe_epochs(1, 2, 5), (std::vector<int>{0, 4, 5}));
+  EXPECT_EQ(probe_epochs(2, 3, 11), (std::vector<int>{0, 6, 8, 10}));
+  EXPECT_EQ(probe_epochs(2, 3, 12), (std::vector<int>{0, 8, 10, 12}));
+  EXPECT_EQ(probe_epochs(1, 10, 3), (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(probe_epochs(0, 0, 5), (std::vector<int>{}));
+}
+
+TEST(Fit, ProbeStatesTraceTheProbeRowsWithThatEpochsParameters) {
+  const auto d = testdata::smooth_regression<double>(6);
+  Network<double> net = testdata::tanh_network<double>({2, 3, 1});
+  std::vector<std::vector<double>> params{params_of(net)};
+  TrainCallbacks<double> cb;
+  cb.on_epoch = [&](const EpochRecord&) { params.push_back(params_of(net)); };
+  TrainConfig c = gd_config(0.1, 4, 0);
+  c.history.every = 2;
+  c.history.probe_rows = {5, 2};
+  const History h = fit<double>(net, d.batch(), {}, c, cb);
+  ASSERT_EQ(h.probes.size(), 3u);
+  for (const ProbeState& p : h.probes) {
+    ASSERT_EQ(p.trace.samples.size(), 2u);
+    // Weight and bias values are that epoch's parameters; the inputs are rows 5 and 2.
+    const std::vector<double>& want = params[p.epoch];
+    std::vector<double> got(want.size());
+    const SampleTrace& s0 = p.trace.samples[0];
+    std::size_t wi = 0, bi = 0;
+    for (int l = 1; l <= 2; ++l) {  // trace order: weights and biases each in flat order
+      const std::size_t wo = net.layout().weight_offset[l - 1],
+                        bo = net.layout().bias_offset[l - 1];
+      for (std::size_t k = wo; k < bo; ++k) got[k] = s0.weights[wi++].value;
+      for (int j = 0; j < net.architecture().widths[l]; ++j) got[bo + j] = s0.biases[bi++].value;
+    }
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(p.trace.samples[0].nodes[0].in, d.x[5 * 2]);
+    EXPECT_EQ(p.trace.samples[1].nodes[1].in, d.x[2 * 2 + 1]);
+    // And the whole trace is trace_batch's on those rows with those parameters.
+    Network<double> at(net.architecture());
+    std::copy(want.begin(), want.end(), at.parameters().begin());
+    const double px[] = {d.x[10], d.x[11], d.x[4], d.x[5]}, py[] = {d.y[5], d.y[2]};
+    const BatchTrace t = trace_batch(at, px, py, 2);
+    EXPECT_EQ(p.trace.loss, t.loss);
+    EXPECT_EQ(p.trace.weight_grad, t.weight_grad);
+  }
+}
+
+TEST(Fit, HistoryBudgetIsCheckedBeforeTraining) {
+  const auto d = testdata::smooth_regression<double>(6);
+  Network<double> net = testdata::tanh_network<double>({2, 3, 1});
+  const auto before = params_of(net);
+  const double px[] = {d.x[0], d.x[1]}, py[] = {d.y[0]};
+  const std::size_t state =
+      sizeof(ProbeState) - sizeof(BatchTrace) + trace_bytes(trace_batch(net, px, py, 1));
+  TrainConfig c = gd_config(0.1, 1000, 0);
+  c.history.every = 1;
+  c.history.probe_rows = {0};
+  c.history.memory_budget = 1001 * state - 1;  // one byte short of 1001 states
+  int epochs_run = 0;
+  TrainCallbacks<double> cb;
+  cb.on_epoch = [&](const EpochRecord&) { ++epochs_run; };
+  try {
+    fit<double>(net, d.batch(), {}, c, cb);
+    FAIL() << "no UsageError";
+  } catch (const UsageError& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(m.rfind("history would need ", 0), 0u) << m;
+    EXPECT_NE(m.find(" for 1001 states of "), std::string::npos) << m;
+    // 1000 states fit: every 2 gives 1 + 500, last 999 gives 1 + 999.
+    EXPECT_NE(m.find("raise --history-budget, record --history-every 2, or keep "
+                     "--history-last 999"),
+              std::string::npos)
+        << m;
+  }
+  EXPECT_EQ(epochs_run, 0);
+  EXPECT_EQ(params_of(net), before);
+  // Exactly enough is enough; so is a ring that fits.
+  c.epochs = 3;
+  c.history.memory_budget = 4 * state;
+  EXPECT_EQ(fit<double>(net, d.batch(), {}, c).probes.size(), 4u);
+  c.epochs = 1000;
+  c.history.last = 3;
+  EXPECT_EQ(fit<double>(net, d.batch(), {}, c).probes.size(), 4u);
+}
+
+TEST(Fit, ShouldStopInterruptsBetweenBatchesKeepingTheCurrentState) {
+  const auto d = testdata::smooth_regression<double>(12);
+  const TrainConfig c = gd_config(0.1, 10, 4, true);  // 3 batches per epoch
+  const auto run = [&](int epochs, long stop_at_poll, History* out) {
+    Network<double> net = testdata::tanh_network<double>({2, 4, 1});
+    TrainConfig cc = c;
+    cc.epochs = epochs;
+    long polls = 0;
+    TrainCallbacks<double> cb;
+    cb.should_stop = [&] { return ++polls == stop_at_poll; };
+    *out = fit<double>(net, d.batch(), {}, cc, cb);
+    return params_of(net);
+  };
+  History two, at7, at8;
+  const auto after_two = run(2, 0, &two);
+  EXPECT_FALSE(two.interrupted);
+  const auto p7 = run(10, 7, &at7);  // poll 7 is before epoch 3's first batch
+  EXPECT_TRUE(at7.interrupted);
+  EXPECT_EQ(at7.epochs.size(), 2u);
+  EXPECT_EQ(p7, after_two);
+  const auto p8 = run(10, 8, &at8);  // one batch of epoch 3 done: kept, but not recorded
+  EXPECT_TRUE(at8.interrupted);
+  EXPECT_EQ(at8.epochs.size(), 2u);
+  EXPECT_NE(p8, after_two);
+}
+
+TEST(Fit, EveryOptimizerTrainsInFloatAndDouble) {
+  for (const std::string& name : optimizer_names()) {
+    SCOPED_TRACE(name);
+    const auto run = [&](auto zero) {
+      using T = decltype(zero);
+      const auto d = testdata::smooth_regression<T>(64);
+      Network<T> net = testdata::tanh_network<T>({2, 6, 1});
+      TrainConfig c;
+      c.optimizer.kind = parse_optimizer(name);
+      c.optimizer.learning_rate = c.optimizer.kind == OptimizerKind::gd ||
+                                          c.optimizer.kind == OptimizerKind::momentum ||
+                                          c.optimizer.kind == OptimizerKind::nesterov
+                                      ? 0.02
+                                      : 0.005;
+      c.optimizer.weight_decay = 1e-4;
+      c.batch_size = c.optimizer.kind == OptimizerKind::lbfgs ? 0 : 16;
+      c.epochs = 30;
+      c.history.every = 0;
+      const History h = fit<T>(net, d.batch(), {}, c);
+      Propagator<T> pass(net.architecture());
+      const Network<T> start = testdata::tanh_network<T>({2, 6, 1});
+      pass.forward(start, d.x.data(), d.rows);
+      return std::pair{pass.loss(d.y.data()), h.epochs.back().train_loss};
+    };
+    const auto [f0, f1] = run(0.0f);
+    const auto [d0, d1] = run(0.0);
+    EXPECT_LT(f1, 0.5 * f0);
+    EXPECT_LT(d1, 0.5 * d0);
+    // First-order rules follow the same path in float and double; lbfgs' line search takes
+    // different branches on round-off, so only its progress is compared.
+    if (name != "lbfgs") {
+      EXPECT_NEAR(f1, d1, 0.05 * d1) << "float and double follow one path";
+    }
+  }
+}
+
+TEST(Fit, NoAllocationInsideTheBatchLoopAfterTheFirstEpoch) {
+  for (const long B : {1L, 7L}) {
+    SCOPED_TRACE("batch size " + std::to_string(B));
+    const auto d = testdata::smooth_regression<double>(40);
+    Network<double> net = testdata::tanh_network<double>({2, 16, 8, 1});
+    TrainConfig c = gd_config(0.01, 3, B, true);
+    c.optimizer.kind = OptimizerKind::adam;
+    c.history.every = 1;
+    c.history.probe_rows = {0, 1};
+    std::vector<long> deltas;
+    deltas.reserve(1000);
+    int completed = 0, poll_epoch = -1;
+    long last = 0;
+    TrainCallbacks<double> cb;
+    cb.on_epoch = [&](const EpochRecord&) { ++completed; };
+    cb.should_stop = [&] {
+      // Allocations since the previous poll of the same epoch: one batch's worth of work.
+      if (completed >= 1 && poll_epoch == completed)
+        deltas.push_back(testdata::allocation_count() - last);
+      poll_epoch = completed;
+      last = testdata::allocation_count();
+      return false;
+    };
+    fit<double>(net, d.batch(), {}, c, cb);
+    const long per_epoch = (40 + B - 1) / B;
+    EXPECT_EQ(long(deltas.size()), 2 * (per_epoch - 1));
+    for (const long n : deltas) EXPECT_EQ(n, 0);
+  }
+}
+
+TEST(Fit, BadArgumentsAreUsageErrors) {
+  const auto d = testdata::smooth_regression<double>(6);
+  Network<double> net = testdata::tanh_network<double>({2, 3, 1});
+  TrainConfig c = gd_config(0.1, 2, 0);
+  EXPECT_THROW(fit<double>(net, {d.x.data(), d.y.data(), 0}, {}, c), UsageError);
+  EXPECT_THROW(fit<double>(net, {nullptr, d.y.data(), 6}, {}, c), UsageError);
+  TrainConfig bad = c;
+  bad.epochs = -1;
+  EXPECT_THROW(fit<double>(net, d.batch(), {}, bad), UsageError);
+  bad = c;
+  bad.batch_size = -3;
+  EXPECT_THROW(fit<double>(net, d.batch(), {}, bad), UsageError);
+  bad = c;
+  bad.history.every = 1;
+  bad.history.probe_rows = {6};
+  try {
+    fit<double>(net, d.batch(), {}, bad);
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("probe row 6"), std::string::npos) << e.what();
+  }
+  bad = c;
+  bad.optimizer.learning_rate = -1;
+  EXPECT_THROW(fit<double>(net, d.batch(), {}, bad), UsageError);
+  bad = c;
+  bad.schedule.kind = ScheduleKind::step;
+  bad.schedule.step_size = 0;
+  EXPECT_THROW(fit<double>(net, d.batch(), {}, bad), UsageError);
+  // A network with a binary_step layer cannot be trained.
+  Network<double> step(Architecture{
+      {2, 2, 1},
+      {Activation::of(ActivationKind::binary_step), Activation::of(ActivationKind::identity)},
+      LossKind::half_squared_error});
+  EXPECT_ANY_THROW(fit<double>(step, d.batch(), {}, c));
+}
+
+TEST(Predict, ChunksGiveTheSameRowsAsOneForwardPassPerRow) {
+  const long N = kPredictChunk + 5;
+  const auto d = testdata::smooth_regression<double>(N);
+  const Network<double> net = testdata::tanh_network<double>({2, 5, 1});
+  const std::vector<double> out = predict(net, d.x.data(), N);
+  ASSERT_EQ(out.size(), std::size_t(N));
+  Propagator<double> pass(net.architecture());
+  for (const long r : {0L, 1L, kPredictChunk - 1, kPredictChunk, N - 1})
+    EXPECT_NEAR(out[r], pass.forward(net, d.x.data() + r * 2, 1)[0], 1e-14) << r;
+  EXPECT_TRUE(predict(net, d.x.data(), 0).empty());
+  EXPECT_THROW(predict(net, d.x.data(), -1), UsageError);
+  const Network<float> nf = net.cast<float>();
+  const std::vector<float> xf(d.x.begin(), d.x.begin() + 20);
+  EXPECT_NEAR(predict(nf, xf.data(), 10)[3], out[3], 1e-5);
+}
+
+}  // namespace

@@ -1,0 +1,144 @@
+// Whole runs on the shared data sets: determinism, save/load/predict agreement, metrics in
+// the data's units, run configuration round trip.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "annlab/core/error.hpp"
+#include "annlab/workflow/run.hpp"
+
+namespace {
+using namespace annlab;
+using workflow::RunConfig;
+
+const std::string kData = ANNLAB_SHARED_DATA;
+
+RunConfig well_config() {
+  RunConfig c = workflow::parse_run_config(R"({
+    "target": "Prod", "drop": "Well", "layers": [8], "activation": "tanh",
+    "optimizer": "adam", "lr": 0.01, "epochs": 60, "batch": 16, "seed": 3,
+    "validation": 0.2, "test": 0.1})",
+                                           "test");
+  return c;
+}
+
+TEST(Run, WellDataTrainsDeterministicallyAndPredictsInProdUnits) {
+  const data::Table t = data::read_csv(kData + "/geodatasets/unconv_MV_v4.csv");
+  const RunConfig c = well_config();
+  const auto a = workflow::train_on_table(t, c);
+  const auto b = workflow::train_on_table(t, c);
+  ASSERT_EQ(a.model.parameters.size(), b.model.parameters.size());
+  EXPECT_EQ(a.model.parameters, b.model.parameters);  // bit for bit
+  EXPECT_EQ(a.split.train.size(), 140u);
+  EXPECT_EQ(a.split.validation.size(), 40u);
+  EXPECT_EQ(a.split.test.size(), 20u);
+  ASSERT_TRUE(a.test.regression);
+  // Prod is in the thousands: an R² well above 0 means the back-transform is right.
+  EXPECT_GT(a.train.regression->r2, 0.7);
+  EXPECT_EQ(a.model.arch.widths, (std::vector<int>{6, 8, 1}));
+  EXPECT_EQ(a.history.epochs.size(), 60u);
+
+  // A reloaded model predicts exactly what the trained one measured.
+  const workflow::Model back =
+      workflow::parse_model(workflow::model_json(a.model), "round-trip.json");
+  const workflow::SplitMetrics again = workflow::evaluate_table(back, t);
+  const workflow::Predictions p = workflow::predict_table(back, t);
+  ASSERT_EQ(p.rows, 200);
+  EXPECT_EQ(p.columns, std::vector<std::string>{"Prod"});
+  double sse = 0;
+  const auto prod_col = std::find(t.columns.begin(), t.columns.end(), "Prod") - t.columns.begin();
+  for (long r = 0; r < p.rows; ++r) {
+    const double y = std::stod(t.rows[r][prod_col]);
+    sse += (p.values[r] - y) * (p.values[r] - y);
+  }
+  EXPECT_NEAR(std::sqrt(sse / 200), again.regression->rmse, 1e-9 * again.regression->rmse);
+}
+
+TEST(Run, IrisClassifiesWithSoftmax) {
+  const data::Table t = data::read_csv(kData + "/classic/iris.csv");
+  const std::string target = t.columns.back();
+  RunConfig c = workflow::parse_run_config(
+      R"({"layers": [8], "activation": "tanh", "optimizer": "adam", "lr": 0.02,
+          "epochs": 150, "batch": 16, "seed": 1, "test": 0.2})",
+      "test");
+  c.columns.targets = {target};
+  const auto r = workflow::train_on_table(t, c);
+  EXPECT_EQ(r.model.preprocessing.task, data::Task::classification);
+  EXPECT_EQ(r.model.arch.activations.back().kind, ActivationKind::softmax);
+  EXPECT_EQ(r.model.arch.loss, LossKind::softmax_cross_entropy);
+  ASSERT_TRUE(r.test.classification);
+  EXPECT_GE(r.test.classification->accuracy, 0.9);
+  // Stratified: every class is in the test split in proportion (10 of each of 3 classes).
+  for (const auto& row : r.test.classification->confusion) {
+    long n = 0;
+    for (long v : row) n += v;
+    EXPECT_EQ(n, 10);
+  }
+  const auto p = workflow::predict_table(r.model, t);
+  EXPECT_EQ(p.labels.size(), 150u);
+  for (long i = 0; i < p.rows; ++i) {
+    double s = 0;
+    for (int k = 0; k < 3; ++k) s += p.values[i * 3 + k];
+    EXPECT_NEAR(s, 1.0, 1e-12);
+  }
+}
+
+TEST(Run, Float32TrainsToo) {
+  const data::Table t = data::read_csv(kData + "/geodatasets/unconv_MV_v4.csv");
+  RunConfig c = well_config();
+  c.float32 = true;
+  const auto r = workflow::train_on_table(t, c);
+  EXPECT_TRUE(r.model.float32);
+  for (double v : r.model.parameters) EXPECT_EQ(static_cast<double>(static_cast<float>(v)), v);
+  const auto back = workflow::parse_model(workflow::model_json(r.model), "f32.json");
+  EXPECT_EQ(back.parameters, r.model.parameters);
+  EXPECT_GT(r.train.regression->r2, 0.7);
+}
+
+TEST(Run, KFoldReportsEveryFold) {
+  const data::Table t = data::read_csv(kData + "/geodatasets/unconv_MV_v4.csv");
+  RunConfig c = well_config();
+  c.kfold = 4;
+  c.train.epochs = 10;
+  const auto r = workflow::train_on_table(t, c);
+  ASSERT_TRUE(r.cross_validation);
+  ASSERT_EQ(r.cross_validation->folds.size(), 4u);
+  long rows = 0;
+  for (const auto& f : r.cross_validation->folds) rows += f.rows;
+  EXPECT_EQ(rows, 180);  // all non-test rows, each validated once
+}
+
+TEST(RunConfig, JsonRoundTripsAndRejectsUnknownKeys) {
+  const RunConfig c = well_config();
+  const std::string text = workflow::run_config_json(c);
+  const RunConfig back = workflow::parse_run_config(text, "x");
+  EXPECT_EQ(workflow::run_config_json(back), text);
+  try {
+    workflow::parse_run_config(R"({"epoch": 5})", "run.json");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown option 'epoch'"), std::string::npos);
+  }
+  EXPECT_THROW(workflow::parse_run_config(R"({"lr": "fast"})", "r"), std::invalid_argument);
+  EXPECT_THROW(workflow::parse_run_config(R"({"validation": 0.6, "test": 0.5})", "r"),
+               std::invalid_argument);
+  EXPECT_THROW(workflow::parse_run_config("[1]", "r"), std::invalid_argument);
+}
+
+TEST(Run, ConfigurationErrorsSayWhatToChange) {
+  const data::Table t = data::read_csv(kData + "/geodatasets/unconv_MV_v4.csv");
+  RunConfig c = well_config();
+  c.columns.targets = {"Production"};
+  EXPECT_ANY_THROW(workflow::train_on_table(t, c));
+  c = well_config();
+  c.loss = LossKind::softmax_cross_entropy;
+  EXPECT_THROW(workflow::train_on_table(t, c), std::invalid_argument);
+  c = well_config();
+  c.train.optimizer.learning_rate = 1e5;
+  c.train.optimizer.kind = OptimizerKind::gd;
+  c.feature_scaling = data::Scaling::none;
+  EXPECT_THROW(workflow::train_on_table(t, c), DivergenceError);
+}
+
+}  // namespace
