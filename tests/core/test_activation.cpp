@@ -18,15 +18,24 @@ using K = ActivationKind;
 // Closed forms, in double, written independently of activation.cpp.
 double closed_form(const Activation& act, double z) {
   switch (act.kind) {
-    case K::identity: return z;
-    case K::sigmoid: return 1.0 / (1.0 + std::exp(-z));
-    case K::tanh: return (std::exp(2 * z) - 1) / (std::exp(2 * z) + 1);  // moderate z only
-    case K::relu: return z > 0 ? z : 0.0;
-    case K::leaky_relu: return z > 0 ? z : act.param * z;
-    case K::elu: return z > 0 ? z : act.param * (std::exp(z) - 1);
-    case K::softplus: return std::log(1 + std::exp(z));  // moderate z only
-    case K::binary_step: return z >= 0 ? 1.0 : 0.0;
-    case K::softmax: break;
+    case K::identity:
+      return z;
+    case K::sigmoid:
+      return 1.0 / (1.0 + std::exp(-z));
+    case K::tanh:
+      return (std::exp(2 * z) - 1) / (std::exp(2 * z) + 1);  // moderate z only
+    case K::relu:
+      return z > 0 ? z : 0.0;
+    case K::leaky_relu:
+      return z > 0 ? z : act.param * z;
+    case K::elu:
+      return z > 0 ? z : act.param * (std::exp(z) - 1);
+    case K::softplus:
+      return std::log(1 + std::exp(z));  // moderate z only
+    case K::binary_step:
+      return z >= 0 ? 1.0 : 0.0;
+    case K::softmax:
+      break;
   }
   ADD_FAILURE() << "no scalar closed form for softmax";
   return 0;
@@ -95,8 +104,8 @@ TEST(Activation, ParametersOfLeakyReluAndElu) {
   // Backward: slope / a·e^z on the negative side.
   const std::vector<double> da = {1.0, 1.0, 1.0, 1.0};
   std::vector<double> dz(4);
-  activation_backward(Activation{K::leaky_relu, 0.2}, z.data(), leaky.data(), da.data(),
-                      dz.data(), 1, 4);
+  activation_backward(Activation{K::leaky_relu, 0.2}, z.data(), leaky.data(), da.data(), dz.data(),
+                      1, 4);
   EXPECT_DOUBLE_EQ(dz[0], 0.2);
   EXPECT_DOUBLE_EQ(dz[3], 1.0);
   activation_backward(Activation{K::elu, 0.5}, z.data(), elu.data(), da.data(), dz.data(), 1, 4);

@@ -14,7 +14,9 @@ namespace {
 using namespace annlab;
 using K = ActivationKind;
 
-Activation act(K k) { return Activation::of(k); }
+Activation act(K k) {
+  return Activation::of(k);
+}
 
 // Runs validate(for_training) and returns the ArchitectureError message ("" if none thrown).
 std::string rejection(const Architecture& arch, bool for_training = true) {
@@ -73,13 +75,11 @@ TEST(Architecture, RejectsSoftmaxWithOneOutput) {
 }
 
 TEST(Architecture, RejectsCrossEntropyWithoutSoftmax) {
-  expect_mentions(rejection({{3, 4, 2},
-                             {act(K::tanh), act(K::sigmoid)},
-                             LossKind::softmax_cross_entropy}),
-                  {"softmax_cross_entropy", "softmax output", "got sigmoid",
-                   "half_squared_error"});
-  EXPECT_EQ(rejection({{3, 4, 2}, {act(K::tanh), act(K::softmax)}, LossKind::softmax_cross_entropy}),
-            "");
+  expect_mentions(
+      rejection({{3, 4, 2}, {act(K::tanh), act(K::sigmoid)}, LossKind::softmax_cross_entropy}),
+      {"softmax_cross_entropy", "softmax output", "got sigmoid", "half_squared_error"});
+  EXPECT_EQ(
+      rejection({{3, 4, 2}, {act(K::tanh), act(K::softmax)}, LossKind::softmax_cross_entropy}), "");
 }
 
 TEST(Architecture, BinaryStepForwardOnly) {
@@ -97,10 +97,10 @@ TEST(Architecture, BinaryStepForwardOnly) {
   net.weights(2)[1] = 2;
   net.weights(2)[2] = 4;
   net.biases(2)[0] = 0.25;
-  const double x[] = {0.3, 0.1,    // H3=1, H4=0, H5=0 -> 1.25
-                      0.2, 0.7,    // H3=0, H4=1, H5=0 -> 2.25
+  const double x[] = {0.3,  0.1,   // H3=1, H4=0, H5=0 -> 1.25
+                      0.2,  0.7,   // H3=0, H4=1, H5=0 -> 2.25
                       -0.5, -0.5,  // H3=1 (0 >= 0), H4=0, H5=1 -> 5.25
-                      0.0, 0.5};   // H3=0, H4=1 (0 >= 0), H5=1 (0 >= 0) -> 6.25
+                      0.0,  0.5};  // H3=0, H4=1 (0 >= 0), H5=1 (0 >= 0) -> 6.25
   Propagator<double> pass(arch);
   const double* y = pass.forward(net, x, 4);
   EXPECT_EQ(y[0], 1.25);

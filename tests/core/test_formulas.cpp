@@ -67,10 +67,10 @@ TEST(Formulas, ParameterLayoutChapterNetwork) {
   const ParameterLayout lay({3, 2, 1});
   ASSERT_EQ(lay.weight_offset.size(), 2u);
   ASSERT_EQ(lay.bias_offset.size(), 2u);
-  EXPECT_EQ(lay.weight_offset[0], 0u);   // W1: 2 x 3
-  EXPECT_EQ(lay.bias_offset[0], 6u);     // b1: 2
-  EXPECT_EQ(lay.weight_offset[1], 8u);   // W2: 1 x 2
-  EXPECT_EQ(lay.bias_offset[1], 10u);    // b2: 1
+  EXPECT_EQ(lay.weight_offset[0], 0u);  // W1: 2 x 3
+  EXPECT_EQ(lay.bias_offset[0], 6u);    // b1: 2
+  EXPECT_EQ(lay.weight_offset[1], 8u);  // W2: 1 x 2
+  EXPECT_EQ(lay.bias_offset[1], 10u);   // b2: 1
   EXPECT_EQ(lay.size, 11u);
 }
 
@@ -83,8 +83,8 @@ TEST(Formulas, NetworkAccessorsFollowTheLayout) {
   EXPECT_EQ(net.weights(1)[0], 0.0);
   EXPECT_EQ(net.weights(1)[1 * 3 + 2], 5.0);  // W1[j=1][i=2] = λ(3,5), the sixth weight
   EXPECT_EQ(net.biases(1)[0], 6.0);
-  EXPECT_EQ(net.weights(2)[1], 9.0);          // λ(5,6)
-  EXPECT_EQ(net.biases(2)[0], 10.0);          // b6
+  EXPECT_EQ(net.weights(2)[1], 9.0);  // λ(5,6)
+  EXPECT_EQ(net.biases(2)[0], 10.0);  // b6
 }
 
 // ---- node names: numbered once across the network ----------------------------------------
@@ -147,13 +147,14 @@ TEST(Formulas, SigmoidDerivativeInTermsOfOutput) {
 //     a+=[(np.random.random()-0.5)*0.5 for _ in range(3)]; print([repr(v) for v in a])"
 // in flat order λ14 λ24 λ34 λ15 λ25 λ35 b4 b5 λ46 λ56 b6 (layout [W1, b1, W2, b2]).
 Network<double> chapter_network() {
-  Architecture arch{{3, 2, 1}, {Activation::of(ActivationKind::sigmoid), Activation{}},
+  Architecture arch{{3, 2, 1},
+                    {Activation::of(ActivationKind::sigmoid), Activation{}},
                     LossKind::half_squared_error};
   Network<double> net(arch);
-  const double p[] = {0.32066312299880617,  -0.3030612945280483, 0.374444596248916,
-                      0.5378008497299566,   0.5457127606646145,  -0.05375217906918894,
-                      0.07080667237953459,  0.11100911475847358, 0.15420932971156243,
-                      0.3896533337475627,   -0.23248173794928134};
+  const double p[] = {0.32066312299880617, -0.3030612945280483, 0.374444596248916,
+                      0.5378008497299566,  0.5457127606646145,  -0.05375217906918894,
+                      0.07080667237953459, 0.11100911475847358, 0.15420932971156243,
+                      0.3896533337475627,  -0.23248173794928134};
   std::copy(std::begin(p), std::end(p), net.parameters().begin());
   return net;
 }
@@ -162,8 +163,9 @@ Network<double> chapter_network() {
 //   /usr/bin/python3 -c "
 //   import numpy as np
 //   np.random.seed(13)
-//   lo,hi=-1/np.sqrt(3),1/np.sqrt(3); W1=np.array([lo+(hi-lo)*np.random.random() for _ in range(6)]).reshape(2,3)
-//   lo,hi=-1/np.sqrt(2),1/np.sqrt(2); W2=np.array([lo+(hi-lo)*np.random.random() for _ in range(2)]).reshape(1,2)
+//   lo,hi=-1/np.sqrt(3),1/np.sqrt(3); W1=np.array([lo+(hi-lo)*np.random.random() for _ in
+//   range(6)]).reshape(2,3) lo,hi=-1/np.sqrt(2),1/np.sqrt(2);
+//   W2=np.array([lo+(hi-lo)*np.random.random() for _ in range(2)]).reshape(1,2)
 //   b=np.array([(np.random.random()-0.5)*0.5 for _ in range(3)]); b1=b[:2]; b2=b[2:]
 //   x=np.array([0.5,0.2,0.7]); y=0.3
 //   hin=W1@x+b1; h=1/(1+np.exp(-hin)); o=W2@h+b2; d=o[0]-y; dhin=W2[0]*h*(1-h)*d

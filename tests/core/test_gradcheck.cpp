@@ -20,11 +20,10 @@ using namespace annlab;
 using K = ActivationKind;
 
 std::vector<Activation> hidden_activations() {
-  return {Activation::of(K::identity),   Activation::of(K::sigmoid),
-          Activation::of(K::tanh),       Activation::of(K::relu),
-          Activation::of(K::leaky_relu), Activation{K::leaky_relu, 0.2},
-          Activation::of(K::elu),        Activation{K::elu, 0.5},
-          Activation::of(K::softplus)};
+  return {
+      Activation::of(K::identity), Activation::of(K::sigmoid),    Activation::of(K::tanh),
+      Activation::of(K::relu),     Activation::of(K::leaky_relu), Activation{K::leaky_relu, 0.2},
+      Activation::of(K::elu),      Activation{K::elu, 0.5},       Activation::of(K::softplus)};
 }
 
 struct OutputChoice {
@@ -101,8 +100,8 @@ TEST(GradCheck, RandomArchitecturesEveryActivationAndLoss) {
     seen_output.insert(oc.act.name() + "/" + loss_name(oc.loss));
     const long batch = 1 + long(seed % 4);
     const Problem p = make_problem(arch, batch, g);
-    const std::string label = "seed " + std::to_string(seed) + ": " + arch.describe() +
-                              ", batch " + std::to_string(batch);
+    const std::string label = "seed " + std::to_string(seed) + ": " + arch.describe() + ", batch " +
+                              std::to_string(batch);
     // Step 1e-5 sits near the optimum for central differences (truncation ~h², round-off
     // ~ε·L/h): over these seeds the worst error is ~6e-8, well under 1e-6.
     GradCheckOptions opt;
@@ -152,7 +151,8 @@ TEST(GradCheck, EntriesAreNamedCountedAndConsistent) {
         expected.insert(names.weight(l, j, i));
     }
   for (long r = 0; r < batch; ++r)
-    for (int i = 0; i < 3; ++i) expected.insert(names.node(0, i) + "[row " + std::to_string(r) + "]");
+    for (int i = 0; i < 3; ++i)
+      expected.insert(names.node(0, i) + "[row " + std::to_string(r) + "]");
   int weights = 0, biases = 0, inputs = 0;
   double max_error = -1;
   for (const GradCheckEntry& e : rep.entries) {
@@ -185,7 +185,8 @@ TEST(GradCheck, EntriesAreNamedCountedAndConsistent) {
   std::vector<double> ref_grad(grad.size(), 0.0);
   for (long r = 0; r < batch; ++r) {
     const auto ref = reference::forward_backward(
-        arch, p.net.parameters(), std::span<const double>(p.x).subspan(static_cast<std::size_t>(r * 3), 3),
+        arch, p.net.parameters(),
+        std::span<const double>(p.x).subspan(static_cast<std::size_t>(r * 3), 3),
         std::span<const double>(p.y).subspan(static_cast<std::size_t>(r * 2), 2));
     for (std::size_t e = 0; e < grad.size(); ++e) ref_grad[e] += ref.grad[e] / double(batch);
   }
@@ -299,7 +300,7 @@ TEST(GradCheck, CrossEntropyTargetsNotSummingToOne) {
   std::mt19937_64 g(3);
   Architecture arch{{2, 3}, {Activation::of(K::softmax)}, LossKind::softmax_cross_entropy};
   Problem p = make_problem(arch, 1, g);
-  for (const std::vector<double>& y : {std::vector<double>{0.5, 0.5, 0.5},  // Σ = 1.5
+  for (const std::vector<double>& y : {std::vector<double>{0.5, 0.5, 0.5},     // Σ = 1.5
                                        std::vector<double>{0.0, 0.0, 0.0}}) {  // L = 0
     p.y = y;
     try {

@@ -20,11 +20,10 @@ using namespace annlab;
 using K = ActivationKind;
 
 std::vector<Activation> hidden_activations() {
-  return {Activation::of(K::identity),   Activation::of(K::sigmoid),
-          Activation::of(K::tanh),       Activation::of(K::relu),
-          Activation::of(K::leaky_relu), Activation{K::leaky_relu, 0.2},
-          Activation::of(K::elu),        Activation{K::elu, 0.5},
-          Activation::of(K::softplus)};
+  return {
+      Activation::of(K::identity), Activation::of(K::sigmoid),    Activation::of(K::tanh),
+      Activation::of(K::relu),     Activation::of(K::leaky_relu), Activation{K::leaky_relu, 0.2},
+      Activation::of(K::elu),      Activation{K::elu, 0.5},       Activation::of(K::softplus)};
 }
 
 struct OutputChoice {
@@ -51,7 +50,8 @@ void fill_parameters(Network<double>& net, std::mt19937_64& g) {
     const double lim = 1.5 / std::sqrt(double(w[static_cast<std::size_t>(l - 1)]));
     const long nw = long(w[static_cast<std::size_t>(l)]) * w[static_cast<std::size_t>(l - 1)];
     for (long e = 0; e < nw; ++e) net.weights(l)[e] = uniform(g, -lim, lim);
-    for (int j = 0; j < w[static_cast<std::size_t>(l)]; ++j) net.biases(l)[j] = uniform(g, -0.5, 0.5);
+    for (int j = 0; j < w[static_cast<std::size_t>(l)]; ++j)
+      net.biases(l)[j] = uniform(g, -0.5, 0.5);
   }
 }
 
@@ -115,8 +115,11 @@ void compare_with_reference(const Network<double>& net, const std::vector<double
   const std::span<const double> params = net.parameters();
   for (long r = 0; r < batch; ++r) {
     const auto ref = reference::forward_backward(
-        arch, params, std::span<const double>(x).subspan(static_cast<std::size_t>(r * l0), static_cast<std::size_t>(l0)),
-        std::span<const double>(y).subspan(static_cast<std::size_t>(r * ln), static_cast<std::size_t>(ln)));
+        arch, params,
+        std::span<const double>(x).subspan(static_cast<std::size_t>(r * l0),
+                                           static_cast<std::size_t>(l0)),
+        std::span<const double>(y).subspan(static_cast<std::size_t>(r * ln),
+                                           static_cast<std::size_t>(ln)));
     for (int l = 0; l <= n; ++l) {
       const long w = arch.widths[static_cast<std::size_t>(l)];
       const auto L = static_cast<std::size_t>(l);
@@ -131,7 +134,8 @@ void compare_with_reference(const Network<double>& net, const std::vector<double
   }
   expect_close(grad.data(), mean_grad, 1e-12, "parameter gradient");
   EXPECT_NEAR(pass.loss(y.data()), mean_loss, 1e-12 * std::max(1.0, std::abs(mean_loss)));
-  EXPECT_NEAR(reference::batch_loss(arch, params, x, y, batch), mean_loss, 1e-14 * std::max(1.0, mean_loss));
+  EXPECT_NEAR(reference::batch_loss(arch, params, x, y, batch), mean_loss,
+              1e-14 * std::max(1.0, mean_loss));
 }
 
 Architecture random_architecture(std::mt19937_64& g, int max_width) {
@@ -139,10 +143,13 @@ Architecture random_architecture(std::mt19937_64& g, int max_width) {
   const auto hidden = hidden_activations();
   const auto outputs = output_choices();
   Architecture arch;
-  for (int l = 0; l <= depth; ++l) arch.widths.push_back(std::uniform_int_distribution<int>(1, max_width)(g));
+  for (int l = 0; l <= depth; ++l)
+    arch.widths.push_back(std::uniform_int_distribution<int>(1, max_width)(g));
   for (int l = 1; l < depth; ++l)
-    arch.activations.push_back(hidden[std::uniform_int_distribution<std::size_t>(0, hidden.size() - 1)(g)]);
-  const OutputChoice oc = outputs[std::uniform_int_distribution<std::size_t>(0, outputs.size() - 1)(g)];
+    arch.activations.push_back(
+        hidden[std::uniform_int_distribution<std::size_t>(0, hidden.size() - 1)(g)]);
+  const OutputChoice oc =
+      outputs[std::uniform_int_distribution<std::size_t>(0, outputs.size() - 1)(g)];
   arch.activations.push_back(oc.act);
   arch.loss = oc.loss;
   if (oc.act.kind == K::softmax) arch.widths.back() = std::max(arch.widths.back(), 2);
@@ -158,9 +165,9 @@ TEST(Propagate, RandomArchitecturesMatchReference) {
     fill_parameters(net, g);
     std::vector<double> x, y;
     fill_data(arch, batch, g, x, y);
-    compare_with_reference(net, x, y, batch,
-                           "case " + std::to_string(c) + ": " + arch.describe() + ", batch " +
-                               std::to_string(batch));
+    compare_with_reference(
+        net, x, y, batch,
+        "case " + std::to_string(c) + ": " + arch.describe() + ", batch " + std::to_string(batch));
     if (HasFailure()) return;
   }
 }
@@ -207,7 +214,8 @@ TEST(Propagate, WideLayersUseGemmKernelAndMatchReference) {
     for (int variant = 0; variant < 3; ++variant) {
       Architecture arch;
       arch.widths = c.widths;
-      for (std::size_t l = 2; l < c.widths.size(); ++l) arch.activations.push_back(hidden[k++ % hidden.size()]);
+      for (std::size_t l = 2; l < c.widths.size(); ++l)
+        arch.activations.push_back(hidden[k++ % hidden.size()]);
       arch.activations.push_back(c.out.act);
       arch.loss = c.out.loss;
       Network<double> net(arch);
@@ -275,7 +283,8 @@ TEST(Propagate, FloatAgreesWithDouble) {
     pd.backward(nd, y.data(), gd);
     pf.backward(nf, yf.data(), gf);
     for (int l = 0; l <= arch.layers(); ++l) {
-      const std::size_t size = static_cast<std::size_t>(batch * arch.widths[static_cast<std::size_t>(l)]);
+      const std::size_t size =
+          static_cast<std::size_t>(batch * arch.widths[static_cast<std::size_t>(l)]);
       const auto as_vec = [&](const double* p) { return std::vector<double>(p, p + size); };
       expect_close(pf.a(l), as_vec(pd.a(l)), 1e-4, "out layer " + std::to_string(l));
       expect_close(pf.z(l), as_vec(pd.z(l)), 1e-4, "in layer " + std::to_string(l));
@@ -334,7 +343,8 @@ TEST(Propagate, ReuseWithSmallerBatchAfterLargerOne) {
 
 TEST(Propagate, UsageErrors) {
   Architecture arch{{3, 2, 1}, {Activation::of(K::sigmoid), Activation::of(K::identity)}};
-  Network<double> other(Architecture{{3, 4, 1}, {Activation::of(K::sigmoid), Activation::of(K::identity)}});
+  Network<double> other(
+      Architecture{{3, 4, 1}, {Activation::of(K::sigmoid), Activation::of(K::identity)}});
   Network<double> net(arch);
   Propagator<double> pass(arch);
   const double x[] = {0.1, 0.2, 0.3}, y[] = {0.5};

@@ -46,7 +46,7 @@ TEST(NumpyRandom, StandardNormalMatchesNumpySeed5) {
   //   print([repr(np.random.standard_normal()) for _ in range(7)])"
   // Values come in pairs from the polar method; every second one is the cached partner.
   const double golden[] = {0.44122748688504143, -0.33087015189408764, 2.43077118700778,
-                           -0.2520921296030769, 0.10960984157818278, 1.5824811170615634,
+                           -0.2520921296030769, 0.10960984157818278,  1.5824811170615634,
                            -0.9092324048562419};
   NumpyRandom rng(5);
   for (double g : golden) EXPECT_EQ(rng.standard_normal(), g);
@@ -147,9 +147,9 @@ TEST(Init, ChapterStartingParametersSeed13) {
   //   lo,hi=-1/np.sqrt(2),1/np.sqrt(2); a+=[lo+(hi-lo)*np.random.random() for _ in range(2)];
   //   a+=[(np.random.random()-0.5)*0.5 for _ in range(3)]; print([repr(v) for v in a])"
   // Draw order: λ14 λ24 λ34 λ15 λ25 λ35 λ46 λ56 b4 b5 b6; flat layout [W1, b1, W2, b2].
-  const double drawn[] = {0.32066312299880617, -0.3030612945280483,  0.374444596248916,
-                          0.5378008497299566,  0.5457127606646145,   -0.05375217906918894,
-                          0.15420932971156243, 0.3896533337475627,   0.07080667237953459,
+  const double drawn[] = {0.32066312299880617, -0.3030612945280483, 0.374444596248916,
+                          0.5378008497299566,  0.5457127606646145,  -0.05375217906918894,
+                          0.15420932971156243, 0.3896533337475627,  0.07080667237953459,
                           0.11100911475847358, -0.23248173794928134};
   const std::size_t flat[] = {0, 1, 2, 3, 4, 5, 8, 9, 6, 7, 10};
   for (std::size_t i = 0; i < 11; ++i) EXPECT_NEAR(p[flat[i]], drawn[i], 1e-15) << "draw " << i;
@@ -166,10 +166,10 @@ TEST(Init, HeNormalMatchesNumpy) {
   //   a=[np.random.normal(0,np.sqrt(2/3)) for _ in range(6)]+
   //     [np.random.normal(0,np.sqrt(2/2)) for _ in range(2)]+
   //     [(np.random.random()-0.5)*0.5 for _ in range(3)]; print([repr(v) for v in a])"
-  const double drawn[] = {1.3803084571234285,  -0.38043626997304497, 0.026797551429052505,
-                          0.33273565173902425, -0.6441529554880621,  0.0016865332153635957,
-                          -0.0008903858579313628, -1.7547243063454208, 0.08961499806047024,
-                          0.15186951805218774, -0.059529433425730804};
+  const double drawn[] = {1.3803084571234285,     -0.38043626997304497, 0.026797551429052505,
+                          0.33273565173902425,    -0.6441529554880621,  0.0016865332153635957,
+                          -0.0008903858579313628, -1.7547243063454208,  0.08961499806047024,
+                          0.15186951805218774,    -0.059529433425730804};
   Network<double> net = chapter_shape();
   NumpyRandom rng(7);
   initialize(net, InitSpec{WeightInit::he, BiasInit::chapter_uniform}, rng);
@@ -224,7 +224,8 @@ TEST(Init, UniformInitializerRanges) {
   Network<double> net = wide_shape();
   NumpyRandom rng(1);
   initialize(net, InitSpec{WeightInit::xavier, BiasInit::chapter_uniform}, rng);
-  expect_weights_within(net, [](double p, double) { return 1 / std::sqrt(p); }, "xavier");
+  expect_weights_within(
+      net, [](double p, double) { return 1 / std::sqrt(p); }, "xavier");
   for (int l = 1; l <= 3; ++l)
     for (int j = 0; j < net.architecture().widths[static_cast<std::size_t>(l)]; ++j) {
       EXPECT_GE(net.biases(l)[j], -0.25);  // (u - 0.5)·0.5, u in [0,1)
@@ -235,7 +236,8 @@ TEST(Init, UniformInitializerRanges) {
       net, [](double p, double k) { return std::sqrt(6.0) / std::sqrt(p + k); },
       "normalized_xavier");
   initialize(net, InitSpec{WeightInit::he_uniform, BiasInit::zeros}, rng);
-  expect_weights_within(net, [](double p, double) { return std::sqrt(6.0 / p); }, "he_uniform");
+  expect_weights_within(
+      net, [](double p, double) { return std::sqrt(6.0 / p); }, "he_uniform");
 }
 
 TEST(Init, HeSampleStandardDeviation) {
@@ -274,7 +276,8 @@ TEST(Init, ZerosAndConstants) {
 }
 
 TEST(Init, ParseNames) {
-  for (const std::string& n : weight_init_names()) EXPECT_EQ(weight_init_name(parse_weight_init(n)), n);
+  for (const std::string& n : weight_init_names())
+    EXPECT_EQ(weight_init_name(parse_weight_init(n)), n);
   for (const std::string& n : bias_init_names()) EXPECT_EQ(bias_init_name(parse_bias_init(n)), n);
   EXPECT_EQ(parse_weight_init("glorot"), WeightInit::normalized_xavier);
   EXPECT_EQ(parse_weight_init("He-Normal"), WeightInit::he);
