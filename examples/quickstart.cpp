@@ -12,7 +12,7 @@ int main() {
   const Architecture arch{{3, 2, 1},
                           {Activation::parse("sigmoid"), Activation::parse("identity")},
                           LossKind::half_squared_error};  // L = ½(O6 - y)²
-  Network<double> net(arch);  // all 11 parameters in one flat buffer
+  Network<double> net(arch);                              // all 11 parameters in one flat buffer
 
   // The chapter's initialization: np.random.seed(13), Xavier weights, small uniform biases.
   NumpyRandom rng(13);
@@ -22,8 +22,7 @@ int main() {
   const double x[] = {0.5, 0.2, 0.7}, y[] = {0.3};
   const SampleTrace t = trace_sample(net, x, y);
   for (const NodeTrace& n : t.nodes)
-    std::printf("%-3s in %+.4f  out %+.4f  dL/d in %+.4f\n", n.name.c_str(), n.in, n.out,
-                n.dL_din);
+    std::printf("%-3s in %+.4f  out %+.4f  dL/d in %+.4f\n", n.name.c_str(), n.in, n.out, n.dL_din);
   // The chain rule for one weight: dL/dλ(4,6) = H4 · dL/dO6_in.
   const WeightTrace& w46 = t.weights[6];
   std::printf("%s = %.4f: dL/d%s = H4 · dL/dO6_in = %.4f · %.4f = %.4f\n", w46.name.c_str(),
@@ -31,6 +30,6 @@ int main() {
 
   // 100 epochs of gradient descent, η = 0.2 (forward, backward, λ ← λ - η·dL/dλ).
   train_full_batch_gd(net, x, y, /*rows=*/1, /*learning_rate=*/0.2, /*epochs=*/100);
-  std::printf("after 100 epochs: O6 = %.4f (target %.1f)\n",
-              trace_sample(net, x, y).prediction[0], y[0]);
+  std::printf("after 100 epochs: O6 = %.4f (target %.1f)\n", trace_sample(net, x, y).prediction[0],
+              y[0]);
 }
