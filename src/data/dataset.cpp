@@ -461,7 +461,7 @@ Prepared prepare(const Table& t, const ColumnRequest& request) {
       if (!detail::is_missing(t.rows[r][c], markers)) continue;
       if (request.missing == MissingPolicy::error)
         missing_value(t, long(r), c, t.columns[c],
-                      "a value (or MissingPolicy::drop_rows to skip rows with missing values)");
+                      "a value (or drop the rows with missing values: --missing drop)");
       missing = true;
       break;
     }

@@ -240,8 +240,8 @@ TEST(Prepare, ClassificationTakesExactlyOneTargetWithTwoClasses) {
 TEST(Prepare, MissingValuesAreErrorsWithTheirLocation) {
   const Table t = T("a,b,c\n1,2,x\n3,,y\nNA,4,z\n5,6,?\n");
   expect_data_error([&] { prepare(t, request({"a"}, {"b"})); }, 3, 2,
-                    "missing value (empty field) in column 'b'; expected a value (or "
-                    "MissingPolicy::drop_rows to skip rows with missing values)");
+                    "missing value (empty field) in column 'b'; expected a value (or drop the "
+                    "rows with missing values: --missing drop)");
   expect_data_error([&] { prepare(T("a,b\n1,2\nNA,4\n"), request({"a"})); }, 3, 1,
                     "missing value ('NA') in column 'a'");
   // A record spanning lines is reported at its first line.
