@@ -90,6 +90,8 @@ void validate_schedule(const ScheduleConfig& c) {
               who + "step_size must be >= 1 epoch (got " + std::to_string(c.step_size) + ")");
       [[fallthrough]];
     case ScheduleKind::exponential:
+      require(c.decay_steps > 0 && std::isfinite(c.decay_steps),
+              who + "decay_steps must be > 0 (got " + std::to_string(c.decay_steps) + ")");
       require(c.factor > 0 && c.factor <= 1,
               who + "factor must be in (0, 1] (got " + std::to_string(c.factor) + ")");
       break;
@@ -137,7 +139,7 @@ double Schedule::rate(int epoch, double monitored) {
       r = eta0_ * std::pow(c_.factor, double(epoch / c_.step_size));
       break;
     case ScheduleKind::exponential:
-      r = eta0_ * std::pow(c_.factor, l);
+      r = eta0_ * std::pow(c_.factor, double(l) / c_.decay_steps);
       break;
     case ScheduleKind::reduce_on_plateau: {
       // Keras' ReduceLROnPlateau: the rate carries over (already floored) from call to call.

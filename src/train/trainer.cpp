@@ -281,6 +281,13 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
     return b.rows <= kPredictChunk ? single : sum / double(b.rows);  // one chunk: its own mean
   };
 
+  // The loss before any update: a loss that grows a million-fold past it has diverged even
+  // while still finite (early stopping would otherwise restore an exploded "best" epoch).
+  const double initial_loss = mean_loss(train, nullptr);
+  if (!std::isfinite(initial_loss))
+    throw UsageError("the loss of the initial network is not finite (" + number(initial_loss) +
+                     "); check the data for huge values or scale the columns");
+  const double explode_above = 1e6 * std::max(initial_loss, 1e-12);
   double previous = std::numeric_limits<double>::quiet_NaN();  // monitored loss, epoch before
   double best_loss = std::numeric_limits<double>::infinity();
   int since_best = 0;
@@ -291,6 +298,11 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
     r.learning_rate = rate;
     r.train_loss = mean_loss(train, callbacks.metrics ? yhat_train.data() : nullptr);
     if (!std::isfinite(r.train_loss)) diverged(net, e, "", r.train_loss, hint);
+    if (r.train_loss > explode_above)
+      throw DivergenceError("training diverged at epoch " + std::to_string(e) +
+                                ": the loss grew from " + number(initial_loss) + " to " +
+                                number(r.train_loss) + " (" + largest_parameter(net) + "); " + hint,
+                            e);
     r.validation_loss = V > 0 ? mean_loss(validation, callbacks.metrics ? yhat_val.data() : nullptr)
                               : std::numeric_limits<double>::quiet_NaN();
     if (callbacks.metrics) {

@@ -1,6 +1,7 @@
 // Model files: write (atomic) and read (every field, size and index validated).
 #include "annlab/workflow/model.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -8,6 +9,7 @@
 #include <sstream>
 
 #include "annlab/formats/atomic_file.hpp"
+#include "annlab/workflow/run.hpp"
 
 namespace annlab::workflow {
 namespace {
@@ -297,6 +299,15 @@ Model parse_model(const std::string& text, const std::string& source) {
     rd.fail("preprocessing.targets", "make " + std::to_string(m.preprocessing.outputs()) +
                                          " output nodes; the network has " +
                                          std::to_string(m.arch.outputs()));
+  {  // every source column has one role and one name
+    std::vector<std::string> names;
+    for (const auto& t : m.preprocessing.features) names.push_back(t.name);
+    for (const auto& t : m.preprocessing.targets) names.push_back(t.name);
+    std::sort(names.begin(), names.end());
+    const auto dup = std::adjacent_find(names.begin(), names.end());
+    if (dup != names.end())
+      rd.fail("preprocessing", "column '" + *dup + "' appears twice among features and targets");
+  }
   const bool classes = m.preprocessing.targets.size() == 1 &&
                        m.preprocessing.targets[0].kind == data::ColumnKind::categorical;
   if ((m.preprocessing.task == data::Task::classification) != classes)
@@ -311,6 +322,13 @@ Model parse_model(const std::string& text, const std::string& source) {
   const json& rc = rd.field(j, "", "run_config");
   if (!rc.is_object()) rd.fail("run_config", "expected an object");
   m.run_config = rc.dump();
+  if (!rc.empty()) {  // the run that made the model must be one annlab could run
+    try {
+      parse_run_config(m.run_config, "run_config");
+    } catch (const std::invalid_argument& e) {
+      rd.fail("", e.what());
+    }
+  }
   const json& prov = rd.field(j, "", "provenance");
   rd.only_keys(prov, "provenance", {"seed", "data_file", "data_hash", "data_rows"});
   m.seed = static_cast<std::uint32_t>(rd.integer(prov, "provenance", "seed", 0, 4294967295L));

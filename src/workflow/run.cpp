@@ -3,6 +3,7 @@
 #include "annlab/workflow/run.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -10,6 +11,7 @@
 
 #include "annlab/core/error.hpp"
 #include "annlab/core/random.hpp"
+#include "run_steps.hpp"
 
 #ifndef ANNLAB_VERSION
 #define ANNLAB_VERSION "0.0.0"
@@ -80,7 +82,9 @@ struct Get {
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
     throw UsageError(source + ": '" + key + "': " + what);
   }
-  bool has(const char* k) const { return j.contains(k) && !j[k].is_null(); }
+  // A key that is present must hold a valid value; only "output" and "loss" take null
+  // (meaning: the task's default), see parse_run_config.
+  bool has(const char* k) const { return j.contains(k); }
   double num(const char* k, double lo, double hi) const {
     if (!j[k].is_number()) fail(k, "expected a number");
     const double v = j[k].get<double>();
@@ -186,8 +190,12 @@ std::string run_config_json(const RunConfig& c, int indent) {
   j["activation"] = acts;
   j["output"] = c.output ? json(c.output->name()) : json(nullptr);
   j["loss"] = c.loss ? json(loss_name(*c.loss)) : json(nullptr);
-  j["init"] = weight_init_name(c.init.weights);
-  j["bias_init"] = bias_init_name(c.init.biases);
+  j["init"] = c.init.weights == WeightInit::constant
+                  ? "constant:" + json(c.init.weight_constant).dump()
+                  : weight_init_name(c.init.weights);
+  j["bias_init"] = c.init.biases == BiasInit::constant
+                       ? "constant:" + json(c.init.bias_constant).dump()
+                       : bias_init_name(c.init.biases);
   j["dtype"] = c.float32 ? "float32" : "float64";
   const auto& o = c.train.optimizer;
   j["optimizer"] = optimizer_name(o.kind);
@@ -282,10 +290,25 @@ RunConfig parse_run_config(const std::string& text, const std::string& source) {
       c.activations.clear();
       for (const auto& a : g.strings("activation")) c.activations.push_back(Activation::parse(a));
     }
-    if (g.has("output")) c.output = Activation::parse(g.str("output"));
-    if (g.has("loss")) c.loss = parse_loss(g.str("loss"));
-    if (g.has("init")) c.init.weights = parse_weight_init(g.str("init"));
-    if (g.has("bias_init")) c.init.biases = parse_bias_init(g.str("bias_init"));
+    if (g.has("output") && !j["output"].is_null()) c.output = Activation::parse(g.str("output"));
+    if (g.has("loss") && !j["loss"].is_null()) c.loss = parse_loss(g.str("loss"));
+    // "constant:0.3" sets the value of the constant initializers.
+    const auto constant = [&](const char* key, double& value) {
+      const std::string text = g.str(key);
+      if (text.rfind("constant", 0) != 0) return text;
+      if (text == "constant") g.fail(key, "give the value, e.g. constant:0.1");
+      if (text[8] != ':') return text;
+      const std::string v = text.substr(9);
+      double d = 0;
+      auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+      if (v.empty() || ec != std::errc() || ptr != v.data() + v.size() || !std::isfinite(d))
+        g.fail(key, "'" + v + "' is not a number (write e.g. constant:0.1)");
+      value = d;
+      return std::string("constant");
+    };
+    if (g.has("init")) c.init.weights = parse_weight_init(constant("init", c.init.weight_constant));
+    if (g.has("bias_init"))
+      c.init.biases = parse_bias_init(constant("bias_init", c.init.bias_constant));
     if (g.has("optimizer")) c.train.optimizer.kind = parse_optimizer(g.str("optimizer"));
     if (g.has("schedule")) c.train.schedule.kind = parse_schedule(g.str("schedule"));
   } catch (const UsageError& e) {
@@ -315,6 +338,10 @@ RunConfig parse_run_config(const std::string& text, const std::string& source) {
     s.patience = static_cast<int>(g.integer("schedule_patience", 1, 100'000'000));
   if (g.has("schedule_min_delta")) s.min_delta = g.num("schedule_min_delta", 0, 1e300);
   if (g.has("min_lr")) s.min_lr = g.num("min_lr", 0, 1e6);
+  if ((s.kind == ScheduleKind::chapter_decay || s.kind == ScheduleKind::inverse_time) &&
+      !(s.decay > 0))
+    g.fail("decay", "schedule " + schedule_name(s.kind) +
+                        " needs a decay > 0 (e.g. --decay 0.01); with 0 it is constant");
   if (g.has("epochs")) c.train.epochs = static_cast<int>(g.integer("epochs", 0, 100'000'000));
   if (g.has("batch")) c.train.batch_size = g.integer("batch", 0, std::numeric_limits<int>::max());
   // L-BFGS is a full-batch method: its default batch is the whole training set.
@@ -339,7 +366,9 @@ RunConfig parse_run_config(const std::string& text, const std::string& source) {
   return c;
 }
 
-namespace {
+// The steps of a run that do not depend on where the rows come from, shared with
+// arrays.cpp through run_steps.hpp (detail: not part of the public API).
+namespace detail {
 
 Architecture build_architecture(const RunConfig& c, const data::Preprocessor& pre) {
   Architecture a;
@@ -365,6 +394,44 @@ Architecture build_architecture(const RunConfig& c, const data::Preprocessor& pr
     throw UsageError(
         "a categorical target is classified with a softmax output; drop --output or "
         "set it to softmax");
+  if (!classes) {
+    // A bounded output cannot reach targets scaled outside its range.
+    const Activation& out = a.activations.back();
+    const data::Scaling ts = c.target_scaling;
+    const char* range = nullptr;
+    bool fits = true;
+    switch (out.kind) {
+      case ActivationKind::sigmoid:
+        range = "(0, 1)";
+        fits = ts == data::Scaling::minmax01;
+        break;
+      case ActivationKind::tanh:
+        range = "(-1, 1)";
+        fits = ts == data::Scaling::minmax01 || ts == data::Scaling::minmax11;
+        break;
+      case ActivationKind::relu:
+      case ActivationKind::softplus:
+        range = "[0, ∞)";
+        fits = ts != data::Scaling::minmax11 && ts != data::Scaling::standard;
+        break;
+      default:
+        break;
+    }
+    if (ts == data::Scaling::none && range) {  // unscaled: the training targets' own range
+      for (const auto& t : pre.targets) {
+        const double lo = out.kind == ActivationKind::tanh ? -1.0 : 0.0;
+        const double hi = out.kind == ActivationKind::relu || out.kind == ActivationKind::softplus
+                              ? std::numeric_limits<double>::infinity()
+                              : 1.0;
+        if (t.min < lo || t.max > hi) fits = false;
+      }
+    }
+    if (!fits)
+      throw UsageError("--output " + out.name() + " produces values in " + range +
+                       ", but --scale-target " + data::scaling_name(ts) +
+                       " puts the targets outside it; use --scale-target minmax01 or "
+                       "--output identity");
+  }
   if (!classes && a.loss == LossKind::softmax_cross_entropy)
     throw UsageError(
         "softmax_cross_entropy needs a categorical target (use --class-target "
@@ -412,10 +479,6 @@ std::map<std::string, double> flat_metrics(const SplitMetrics& m) {
   return out;
 }
 
-struct Matrices {
-  std::vector<double> x, y;
-  long rows = 0;
-};
 Matrices matrices(const data::Table& t, const data::Preprocessor& pre,
                   const std::vector<long>& rows) {
   return {pre.transform_features(t, rows), pre.transform_targets(t, rows),
@@ -457,14 +520,35 @@ SplitMetrics evaluate_network(const Network<T>& net, const data::Preprocessor& p
   return metrics_of(pre, std::vector<double>(yhat.begin(), yhat.end()), m.y, m.rows);
 }
 
+template std::pair<Network<float>, History> train_network<float>(const Architecture&,
+                                                                 const RunConfig&,
+                                                                 const data::Preprocessor&,
+                                                                 const Matrices&, const Matrices&,
+                                                                 const RunCallbacks&);
+template std::pair<Network<double>, History> train_network<double>(const Architecture&,
+                                                                   const RunConfig&,
+                                                                   const data::Preprocessor&,
+                                                                   const Matrices&, const Matrices&,
+                                                                   const RunCallbacks&);
+template SplitMetrics evaluate_network<float>(const Network<float>&, const data::Preprocessor&,
+                                              const Matrices&);
+template SplitMetrics evaluate_network<double>(const Network<double>&, const data::Preprocessor&,
+                                               const Matrices&);
+
+}  // namespace detail
+
+namespace {
+using namespace detail;
+
 template <class T>
 RunResult run_typed(const data::Table& table, const RunConfig& c, const RunCallbacks& cb) {
   if (c.columns.targets.empty())
     throw UsageError("name the column to predict with --target (e.g. --target Prod)");
   const data::Prepared p = data::prepare(table, c.columns);
   if (p.rows.size() < 2)
-    throw UsageError(table.source + ": needs at least 2 usable rows to train, found " +
-                     std::to_string(p.rows.size()));
+    throw data::DataError(
+        table.source, 0, 0,
+        "needs at least 2 usable rows to train, found " + std::to_string(p.rows.size()));
   const bool classes = p.unfitted.task == data::Task::classification;
   std::vector<long> labels;
   if (classes && c.stratify) labels = p.unfitted.labels_of(table, p.rows);
@@ -562,6 +646,20 @@ std::vector<double> model_outputs(const Model& m, const std::vector<double>& x, 
   return std::vector<double>(y.begin(), y.end());
 }
 
+// A prediction that is not a finite number is an error naming the row, never a "null" or
+// "inf" in an output file.
+void check_finite(const data::Table& t, const std::vector<double>& values, long rows) {
+  if (rows == 0) return;
+  const long k = static_cast<long>(values.size()) / rows;
+  for (long r = 0; r < rows; ++r)
+    for (long c = 0; c < k; ++c)
+      if (!std::isfinite(values[r * k + c]))
+        throw data::DataError(t.source, t.lines[r], 0,
+                              "the prediction for this row is not a finite number; its "
+                              "predictors are probably far outside the range the model was "
+                              "trained on");
+}
+
 }  // namespace
 
 RunResult train_on_table(const data::Table& table, const RunConfig& config,
@@ -577,6 +675,7 @@ Predictions predict_table(const Model& m, const data::Table& table) {
   const std::vector<double> x = m.preprocessing.transform_features(table, rows);
   const std::vector<double> y =
       m.float32 ? model_outputs<float>(m, x, p.rows) : model_outputs<double>(m, x, p.rows);
+  check_finite(table, y, p.rows);
   if (m.preprocessing.task == data::Task::classification) {
     const auto& t = m.preprocessing.targets[0];
     for (const auto& cat : t.categories) p.columns.push_back("P(" + t.name + "=" + cat + ")");
@@ -585,6 +684,7 @@ Predictions predict_table(const Model& m, const data::Table& table) {
   } else {
     for (const auto& t : m.preprocessing.targets) p.columns.push_back(t.name);
     p.values = m.preprocessing.inverse_targets(y, p.rows);
+    check_finite(table, p.values, p.rows);
   }
   return p;
 }
@@ -594,6 +694,9 @@ SplitMetrics evaluate_table(const Model& m, const data::Table& table) {
   const Matrices mx = matrices(table, m.preprocessing, rows);
   const std::vector<double> yhat =
       m.float32 ? model_outputs<float>(m, mx.x, mx.rows) : model_outputs<double>(m, mx.x, mx.rows);
+  check_finite(table, yhat, mx.rows);
+  if (m.preprocessing.task == data::Task::regression)
+    check_finite(table, m.preprocessing.inverse_targets(yhat, mx.rows), mx.rows);
   return metrics_of(m.preprocessing, yhat, mx.y, mx.rows);
 }
 

@@ -174,3 +174,170 @@ TEST_F(CliTrain, DivergenceExitsFourAndWritesNoModel) {
 }
 
 }  // namespace
+
+namespace {
+using nlohmann::json;
+namespace fs = std::filesystem;
+using annlab::test::has;
+
+// Problems found in review: each must be an error with the right exit code, never a
+// silently wrong result.
+class CliTrainReview : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() /
+          ("annlab_review_" +
+           std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+  std::string path(const std::string& name) const { return (dir / name).string(); }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir / name) << text;
+  }
+  annlab::test::CliResult run(const std::string& args, bool stdout_only = false) const {
+    return annlab::test::run_cli(args, stdout_only);
+  }
+  fs::path dir;
+  const std::string well = std::string(ANNLAB_SHARED_DATA) + "/geodatasets/unconv_MV_v4.csv";
+};
+
+TEST_F(CliTrainReview, NonFiniteOptionValuesAreUsageErrors) {
+  for (const char* v : {"--lr inf", "--lr nan", "--validation nan", "--momentum -inf"}) {
+    const auto r = run("train " + well + " --target Prod " + v + " --epochs 1 -q");
+    EXPECT_EQ(r.code, 2) << v << "\n" << r.out;
+    EXPECT_TRUE(has(r.out, "finite number")) << r.out;
+  }
+  write("cfg.json", R"({"target": "Prod", "lr": null})");
+  const auto r = run("train " + well + " --config " + path("cfg.json") + " -q");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r.out, "'lr': expected a number")) << r.out;
+}
+
+TEST_F(CliTrainReview, NonFinitePredictionsAreErrorsNamingTheRow) {
+  write("train.csv", "x,y\n0.1,1\n0.5,2\n0.9,3\n0.3,1.5\n");
+  ASSERT_EQ(run("train " + path("train.csv") +
+                " --target y --layers none --epochs 20 --lr 0.1 "
+                "-q --out " +
+                path("m.json"))
+                .code,
+            0);
+  write("huge.csv", "x,y\n0.2,1\n1.7e308,2\n");
+  auto r = run("predict " + path("m.json") + " " + path("huge.csv") + " --out " + path("p.csv"));
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_TRUE(has(r.out, path("huge.csv") + ":3: the prediction for this row is not a finite"))
+      << r.out;
+  EXPECT_FALSE(fs::exists(path("p.csv")));
+  r = run("evaluate " + path("m.json") + " " + path("huge.csv"));
+  EXPECT_EQ(r.code, 3) << r.out;
+}
+
+TEST_F(CliTrainReview, EarlyStoppingDoesNotHideDivergence) {
+  const auto r = run("train " + well +
+                     " --target Prod --drop Well --optimizer gd --lr 50 "
+                     "--epochs 100 --validation 0.2 --early-stopping -q --out " +
+                     path("m.json"));
+  EXPECT_EQ(r.code, 4) << r.out;
+  EXPECT_TRUE(has(r.out, "the loss grew from")) << r.out;
+  EXPECT_FALSE(fs::exists(path("m.json")));
+}
+
+TEST_F(CliTrainReview, OutputsMayNotOverwriteInputsOrEachOther) {
+  auto r = run("train " + well + " --target Prod --epochs 1 -q --out " + path("o.json") +
+               " --history " + path("o.json"));
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r.out, "both write")) << r.out;
+  r = run("train " + well + " --target Prod --epochs 1 -q --out " + path("m.json") +
+          " --history /nonexistent-dir/h.json");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_FALSE(fs::exists(path("m.json"))) << "nothing is written when an output cannot be";
+  ASSERT_EQ(
+      run("train " + well + " --target Prod --drop Well --epochs 1 -q --out " + path("m.json"))
+          .code,
+      0);
+  r = run("predict " + path("m.json") + " " + well + " --out " + path("m.json"));
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r.out, "is also an input")) << r.out;
+  EXPECT_EQ(json::parse(std::ifstream(path("m.json")))["format"], "annlab.model");
+}
+
+TEST_F(CliTrainReview, ASingleRowIsADataError) {
+  write("one.csv", "x,y\n1,2\n");
+  const auto r = run("train " + path("one.csv") + " --target y -q");
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_TRUE(has(r.out, "at least 2 usable rows")) << r.out;
+}
+
+TEST_F(CliTrainReview, BoundedOutputsMustFitTheTargetScaling) {
+  auto r = run("train " + well + " --target Prod --output sigmoid --scale-target standard -q");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(has(r.out, "--output sigmoid produces values in (0, 1)")) << r.out;
+  r = run("train " + well + " --target Prod --output tanh --scale-target none -q");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_EQ(run("train " + well + " --target Prod --drop Well --output sigmoid --epochs 1 -q").code,
+            0);
+}
+
+TEST_F(CliTrainReview, ConstantInitializersTakeTheirValue) {
+  ASSERT_EQ(run("train " + well +
+                " --target Prod --drop Well --layers 3 --epochs 0 "
+                "--init constant:0.25 --bias-init constant:-0.5 -q --out " +
+                path("m.json"))
+                .code,
+            0);
+  const json m = json::parse(std::ifstream(path("m.json")));
+  // 6-3-1: W1 (18) then b1 (3), W2 (3) then b2 (1).
+  const auto& p = m["parameters"];
+  for (int i : {0, 17, 21, 23}) EXPECT_EQ(p[i].get<double>(), 0.25) << i;
+  for (int i : {18, 20, 24}) EXPECT_EQ(p[i].get<double>(), -0.5) << i;
+  EXPECT_EQ(m["run_config"]["init"], "constant:0.25");
+  EXPECT_EQ(run("train " + well + " --target Prod --init constant -q").code, 2);
+}
+
+TEST_F(CliTrainReview, ModelFilesWithABadRunConfigOrDuplicateColumnsAreRejected) {
+  ASSERT_EQ(
+      run("train " + well + " --target Prod --drop Well --epochs 1 -q --out " + path("m.json"))
+          .code,
+      0);
+  json m = json::parse(std::ifstream(path("m.json")));
+  json bad = m;
+  bad["run_config"]["lr"] = -5;
+  std::ofstream(path("bad1.json")) << bad.dump();
+  auto r = run("inspect " + path("bad1.json"));
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_TRUE(has(r.out, "'lr'")) << r.out;
+  bad = m;
+  bad["preprocessing"]["features"][1]["name"] = bad["preprocessing"]["features"][0]["name"];
+  std::ofstream(path("bad2.json")) << bad.dump();
+  r = run("inspect " + path("bad2.json"));
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_TRUE(has(r.out, "appears twice")) << r.out;
+}
+
+TEST_F(CliTrainReview, OptionsThatDoNotApplyAreWarnedAbout) {
+  const auto r = run("train " + well +
+                     " --target Prod --drop Well --epochs 1 --no-progress "
+                     "--optimizer adam --momentum 0.5 --patience 3 --decay 0.1");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(has(r.out, "warning: --momentum has no effect with --optimizer adam")) << r.out;
+  EXPECT_TRUE(has(r.out, "warning: --patience has no effect without --early-stopping")) << r.out;
+  EXPECT_TRUE(has(r.out, "warning: --decay has no effect with --schedule constant")) << r.out;
+  const auto e = run("train " + well + " --target Prod --schedule chapter_decay --epochs 1 -q");
+  EXPECT_EQ(e.code, 2) << e.out;
+}
+
+TEST_F(CliTrainReview, ChapterJsonOfOneEpochAndTraceNeedsARow) {
+  const auto r = run("chapter --json --epoch 3", true);
+  ASSERT_EQ(r.code, 0);
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["format"], "annlab.trace");
+  EXPECT_EQ(j["trace"]["node_in"].size(), 6u);
+  ASSERT_EQ(
+      run("train " + well + " --target Prod --drop Well --epochs 1 -q --out " + path("m.json"))
+          .code,
+      0);
+  EXPECT_EQ(run("trace " + path("m.json") + " " + well).code, 2);
+}
+
+}  // namespace

@@ -73,6 +73,17 @@ TEST(Schedule, ExponentialAndTheMinLrFloor) {
   expect_sequence({0.5, 0.5}, sequence(k, 0.1, 2));
 }
 
+TEST(Schedule, ExponentialSpreadsTheFactorOverDecaySteps) {
+  // Keras ExponentialDecay: η0·rate^(ℓ/decay_steps); with 2 steps the factor takes two epochs.
+  ScheduleConfig c;
+  c.kind = ScheduleKind::exponential;
+  c.factor = 0.25;
+  c.decay_steps = 2;
+  expect_sequence({1.0, 0.5, 0.25, 0.125, 0.0625}, sequence(c, 1.0, 5));
+  c.decay_steps = 0;
+  EXPECT_THROW(Schedule(c, 1.0), UsageError);
+}
+
 TEST(Schedule, ReduceOnPlateauFollowsKeras) {
   ScheduleConfig c;
   c.kind = ScheduleKind::reduce_on_plateau;

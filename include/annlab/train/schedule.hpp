@@ -21,19 +21,20 @@ enum class ScheduleKind {
   chapter_decay,      // the chapter's compounding η_ℓ = η_(ℓ-1)/(1 + decay·ℓ)
   inverse_time,       // Keras InverseTimeDecay: η0/(1 + decay·ℓ/decay_steps)
   step,               // η0·factor^floor(ℓ/step_size)
-  exponential,        // η0·factor^ℓ
+  exponential,        // η0·factor^(ℓ/decay_steps) (Keras ExponentialDecay, ℓ in epochs)
   reduce_on_plateau,  // η·factor after `patience` epochs without improvement > min_delta
 };
 
 struct ScheduleConfig {
   ScheduleKind kind = ScheduleKind::constant;
-  double decay = 0.0;        // chapter_decay, inverse_time
-  double decay_steps = 1.0;  // inverse_time (in epochs: ℓ is an epoch count, not a step count)
-  int step_size = 10;        // step
-  double factor = 0.5;       // step, exponential (per epoch), reduce_on_plateau
-  int patience = 10;         // reduce_on_plateau
-  double min_delta = 0.0;    // reduce_on_plateau
-  double min_lr = 0.0;       // floor for every schedule
+  double decay = 0.0;  // chapter_decay, inverse_time
+  double decay_steps =
+      1.0;  // inverse_time, exponential (in epochs: ℓ is an epoch count, not a step count)
+  int step_size = 10;      // step
+  double factor = 0.5;     // step, exponential (per epoch), reduce_on_plateau
+  int patience = 10;       // reduce_on_plateau
+  double min_delta = 0.0;  // reduce_on_plateau
+  double min_lr = 0.0;     // floor for every schedule
 };
 
 // Canonical names constant, chapter_decay, inverse_time, step, exponential,

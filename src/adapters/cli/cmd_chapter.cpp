@@ -79,7 +79,7 @@ Command add_chapter(CLI::App& root) {
       ->check(CLI::Range(1, 17));
   app->add_flag("--json", o->json,
                 "print the whole trajectory (every epoch's trace) as an annlab.history JSON "
-                "document (docs/formats.md)");
+                "document (docs/formats.md); with --epoch, that epoch's annlab.trace document");
   app->add_option("-o,--out", o->out,
                   "write the annlab.history JSON to this file (atomically) instead of stdout");
   app->footer(
@@ -103,6 +103,10 @@ Command add_chapter(CLI::App& root) {
           throw UsageError("--epoch " + std::to_string(o->epoch) + " is past --epochs " +
                            std::to_string(o->epochs) + "; pick 0.." + std::to_string(o->epochs));
         const TraceHistory h = run_chapter(c);
+        if (o->json && o->epoch >= 0) {  // one epoch: that state's trace document
+          fmt::print("{}\n", formats::trace_json(h.arch, h.states[o->epoch].samples.front(), 2));
+          return kExitOk;
+        }
         if (o->json || !o->out.empty()) {
           const std::string doc = formats::history_json(h, ANNLAB_VERSION, -1);
           if (!o->out.empty()) {

@@ -8,6 +8,7 @@
 #include "annlab/formats/json.hpp"
 #include "annlab/workflow/run.hpp"
 #include "commands.hpp"
+#include "paths.hpp"
 #include "print.hpp"
 #include "report.hpp"
 
@@ -61,6 +62,7 @@ Command add_predict(CLI::App& root) {
       "Output columns: row (0-based data row), then the predicted value of each target "
       "(regression), or the predicted class and one probability column per class.");
   return {app, [o] {
+            check_outputs({{"--out", o->out}}, {o->model, o->data});
             const workflow::Model m = workflow::load_model(o->model);
             const data::Table t = data::read_csv(o->data);
             const workflow::Predictions p = workflow::predict_table(m, t);
@@ -151,7 +153,7 @@ Command add_trace(CLI::App& root) {
       "every loss derivative, named the chapter's way (values in model units)");
   app->add_option("model", o->model, "model file")->required();
   app->add_option("data", o->data, "CSV with the feature and target columns")->required();
-  app->add_option("--row", o->row, "0-based data row")->capture_default_str();
+  app->add_option("--row", o->row, "0-based data row (required)")->required();
   app->add_option("--digits", o->digits, "decimals")
       ->capture_default_str()
       ->check(CLI::Range(1, 17));

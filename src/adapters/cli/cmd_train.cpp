@@ -19,6 +19,7 @@
 #include "annlab/formats/json.hpp"
 #include "annlab/workflow/run.hpp"
 #include "commands.hpp"
+#include "paths.hpp"
 #include "report.hpp"
 
 namespace annlab::cli {
@@ -54,6 +55,8 @@ const OptionRow kOptions[] = {
     {"--test", "test", Kind::number, "fraction of rows held out for the final test"},
     {"--no-stratify", "stratify", Kind::negated_flag,
      "do not keep class proportions in classification splits"},
+    {"--stratify", "stratify", Kind::flag,
+     "keep class proportions in classification splits (the default; overrides a config)"},
     {"--kfold", "kfold", Kind::integer,
      "k-fold cross-validation over the non-test rows before the final fit (k >= 2)"},
     {"--layers", "layers", Kind::list,
@@ -66,8 +69,9 @@ const OptionRow kOptions[] = {
     {"--loss", "loss", Kind::text,
      "half_squared_error, mean_squared_error (regression default), softmax_cross_entropy"},
     {"--init", "init", Kind::text,
-     "weight initializer: normalized_xavier (default), xavier, he, he_uniform, zeros"},
-    {"--bias-init", "bias_init", Kind::text, "zeros (default), chapter_uniform, constant"},
+     "weight initializer: normalized_xavier (default), xavier, he, he_uniform, zeros, "
+     "constant:V"},
+    {"--bias-init", "bias_init", Kind::text, "zeros (default), chapter_uniform, constant:V"},
     {"--dtype", "dtype", Kind::text, "float64 (default) or float32"},
     {"--optimizer", "optimizer", Kind::text,
      "gd, momentum, nesterov, rmsprop, adam (default), adamw, lbfgs"},
@@ -96,12 +100,15 @@ const OptionRow kOptions[] = {
     {"--batch", "batch", Kind::integer, "mini-batch size: 0 = full batch, 1 = stochastic (32)"},
     {"--seed", "seed", Kind::integer, "seed for initialization, splits and shuffling (0)"},
     {"--no-shuffle", "shuffle", Kind::negated_flag, "keep the row order in every epoch"},
+    {"--shuffle", "shuffle", Kind::flag, "shuffle every epoch (the default; overrides a config)"},
     {"--early-stopping", "early_stopping", Kind::flag,
      "stop when the validation loss stops improving (training loss without validation)"},
     {"--patience", "patience", Kind::integer, "early stopping patience in epochs (10)"},
     {"--min-delta", "min_delta", Kind::number, "smallest improvement that counts (0)"},
     {"--no-restore-best", "restore_best", Kind::negated_flag,
      "keep the last weights instead of the best epoch's"},
+    {"--restore-best", "restore_best", Kind::flag,
+     "put back the best epoch's weights (the default; overrides a config)"},
     {"--history-every", "history_every", Kind::integer,
      "record the probe rows' full trace every k-th epoch (0 = none)"},
     {"--history-last", "history_last", Kind::integer, "keep only the last N recorded traces"},
@@ -110,6 +117,33 @@ const OptionRow kOptions[] = {
     {"--history-budget", "history_budget_mb", Kind::number,
      "memory budget of the recorded traces in MiB (256)"},
 };
+
+// Options that only some optimizers / schedules / modes read: given with another one they
+// change nothing, which deserves a warning (not an error: a config may be shared).
+struct Applies {
+  const char* key;
+  const char* where;  // "optimizer" or "schedule" or "early_stopping"
+  std::vector<std::string> names;
+};
+const std::vector<Applies>& applicability() {
+  static const std::vector<Applies> table{
+      {"momentum", "optimizer", {"momentum", "nesterov"}},
+      {"rho", "optimizer", {"rmsprop"}},
+      {"beta1", "optimizer", {"adam", "adamw"}},
+      {"beta2", "optimizer", {"adam", "adamw"}},
+      {"epsilon", "optimizer", {"rmsprop", "adam", "adamw"}},
+      {"lbfgs_history", "optimizer", {"lbfgs"}},
+      {"decay", "schedule", {"chapter_decay", "inverse_time"}},
+      {"decay_steps", "schedule", {"inverse_time", "exponential"}},
+      {"step_size", "schedule", {"step"}},
+      {"factor", "schedule", {"step", "exponential", "reduce_on_plateau"}},
+      {"schedule_patience", "schedule", {"reduce_on_plateau"}},
+      {"schedule_min_delta", "schedule", {"reduce_on_plateau"}},
+      {"patience", "early_stopping", {}},
+      {"min_delta", "early_stopping", {}},
+  };
+  return table;
+}
 
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_sigint(int) {
@@ -228,8 +262,8 @@ Command add_train(CLI::App& root) {
             case Kind::number: {
               double d = 0;
               auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
-              if (v.empty() || ec != std::errc() || p != v.data() + v.size())
-                throw UsageError(flag + ": expected a number, found '" + v + "'");
+              if (v.empty() || ec != std::errc() || p != v.data() + v.size() || !std::isfinite(d))
+                throw UsageError(flag + ": expected a finite number, found '" + v + "'");
               cfg[row->key] = d;
               break;
             }
@@ -252,8 +286,36 @@ Command add_train(CLI::App& root) {
           if (*b) cfg[row->key] = row->kind == Kind::flag;
         const workflow::RunConfig config =
             workflow::parse_run_config(cfg.dump(), o->config.empty() ? "options" : o->config);
+        for (const auto& [row, opt] : o->options) {
+          if (opt->count() == 0) continue;
+          for (const Applies& a : applicability()) {
+            if (std::string(a.key) != row->key) continue;
+            const std::string where = a.where;
+            std::string current;
+            bool used = false;
+            if (where == "optimizer") {
+              current = optimizer_name(config.train.optimizer.kind);
+              used = std::find(a.names.begin(), a.names.end(), current) != a.names.end();
+            } else if (where == "schedule") {
+              current = schedule_name(config.train.schedule.kind);
+              used = std::find(a.names.begin(), a.names.end(), current) != a.names.end();
+            } else {
+              used = config.train.early_stopping.enabled;
+            }
+            if (!used && !o->quiet)
+              fmt::print(stderr, "annlab train: warning: {} has no effect {}\n", row->flags,
+                         where == "early_stopping" ? std::string("without --early-stopping")
+                                                   : fmt::format("with --{} {}", where, current));
+          }
+        }
         if (config.columns.targets.empty())
           throw UsageError("name the column to predict with --target (e.g. --target Prod)");
+
+        check_outputs({{"--out", o->out},
+                       {"--history", o->history},
+                       {"--history-csv", o->history_csv},
+                       {"--save-config", o->save_config}},
+                      {o->data, o->config});
 
         // 2. Data and training.
         const data::Table table = data::read_csv(o->data);

@@ -1,0 +1,43 @@
+// The steps of a run that do not depend on where its rows come from (a CSV table in run.cpp,
+// in-memory arrays in arrays.cpp). Defined in run.cpp; internal to the workflow library, so
+// that both entry points train, evaluate and report through the same code.
+#pragma once
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "annlab/core/architecture.hpp"
+#include "annlab/core/network.hpp"
+#include "annlab/data/dataset.hpp"
+#include "annlab/train/trainer.hpp"
+#include "annlab/workflow/run.hpp"
+
+namespace annlab::workflow::detail {
+
+// Rows in model units: x is rows x inputs, y is rows x outputs (one-hot for classes).
+struct Matrices {
+  std::vector<double> x, y;
+  long rows = 0;
+};
+
+// Widths [inputs, hidden..., outputs] from the preprocessing, the hidden activations
+// (relu by default), the output and loss by task. Throws UsageError for impossible choices.
+Architecture build_architecture(const RunConfig& c, const data::Preprocessor& pre);
+
+// Metrics of model-unit outputs against model-unit targets, reported in the data's units.
+SplitMetrics metrics_of(const data::Preprocessor& pre, const std::vector<double>& yhat_model,
+                        const std::vector<double>& y_model, long rows);
+// {"rmse", "mae", "r2"} or {"accuracy", "log_loss"}: the per-epoch and model-file metrics.
+std::map<std::string, double> flat_metrics(const SplitMetrics& m);
+
+// A network initialized from c.init and c.train.seed, trained on `train` (validated on `val`).
+template <class T>
+std::pair<Network<T>, History> train_network(const Architecture& arch, const RunConfig& c,
+                                             const data::Preprocessor& pre, const Matrices& train,
+                                             const Matrices& val, const RunCallbacks& cb);
+template <class T>
+SplitMetrics evaluate_network(const Network<T>& net, const data::Preprocessor& pre,
+                              const Matrices& m);
+
+}  // namespace annlab::workflow::detail
