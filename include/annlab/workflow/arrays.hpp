@@ -84,8 +84,10 @@ RunResult continue_training(const Model& start, const ArrayData& d, const RunCon
 std::vector<double> predict_arrays(const Model& m, const MatrixView& x);
 
 // Rows of d (features, and targets as for training) in model units.
-std::vector<double> array_features(const Model& m, const MatrixView& x, const std::vector<long>& rows);
-std::vector<double> array_targets(const Model& m, const ArrayData& d, const std::vector<long>& rows);
+std::vector<double> array_features(const Model& m, const MatrixView& x,
+                                   const std::vector<long>& rows);
+std::vector<double> array_targets(const Model& m, const ArrayData& d,
+                                  const std::vector<long>& rows);
 
 // The full trace of `rows` of d against their targets, in model units (trace_batch).
 BatchTrace trace_arrays(const Model& m, const ArrayData& d, const std::vector<long>& rows);
