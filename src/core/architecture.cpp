@@ -37,6 +37,10 @@ std::vector<int> parse_widths(std::string_view text) {
   for_each_item(text, [&](std::string_view item, int index) {
     int v = 0;
     auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (ec == std::errc::result_out_of_range)
+      throw UsageError("layer widths '" + std::string(text) + "': item " +
+                       std::to_string(index + 1) + " ('" + std::string(item) +
+                       "') is too large for a layer width");
     if (item.empty() || ec != std::errc() || p != item.data() + item.size())
       throw UsageError("layer widths '" + std::string(text) + "': item " +
                        std::to_string(index + 1) + " ('" + std::string(item) +

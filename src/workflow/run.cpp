@@ -283,7 +283,13 @@ RunConfig parse_run_config(const std::string& text, const std::string& source) {
   if (g.has("layers")) {
     c.hidden.clear();
     if (!(j["layers"].is_string() && j["layers"].get<std::string>().empty()))
-      for (long w : g.integers("layers", 1, 1'000'000)) c.hidden.push_back(static_cast<int>(w));
+      for (long w : g.integers("layers", 0, 1'000'000)) {
+        if (w == 0)
+          g.fail("layers",
+                 "a hidden layer of width 0 has no nodes; give widths >= 1 (e.g. "
+                 "16,8), or 'none' for no hidden layer");
+        c.hidden.push_back(static_cast<int>(w));
+      }
   }
   try {
     if (g.has("activation")) {

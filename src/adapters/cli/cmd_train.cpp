@@ -231,6 +231,10 @@ Command add_train(CLI::App& root) {
     } else {
       o->values.emplace_back();
       CLI::Option* opt = app->add_option(row.flags, o->values.back(), row.help);
+      opt->type_name(row.kind == Kind::number    ? "NUMBER"
+                     : row.kind == Kind::integer ? "INT"
+                     : row.kind == Kind::list    ? "A,B,.."
+                                                 : "TEXT");
       o->options.emplace_back(&row, opt);
     }
   }
