@@ -84,7 +84,15 @@ void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
   Eigen::Map<RowMat<T>> dw(dW, k, p);
   dw.noalias() = dz.transpose() * a;
   dw *= inv;
-  Eigen::Map<RowVec<T>>(db, k) = dz.colwise().sum() * inv;
+  // db sums rows in a fixed order (row 0, 1, ...), vectorized across nodes: Eigen's
+  // colwise().sum() would pick its reduction order from the buffer's alignment, so the same
+  // inputs could round differently from run to run.
+  std::fill(db, db + k, T(0));
+  for (long r = 0; r < B; ++r) {
+    const T* gr = dZ + r * k;
+    for (long j = 0; j < k; ++j) db[j] += gr[j];
+  }
+  for (long j = 0; j < k; ++j) db[j] *= inv;
   if (dA_prev) Eigen::Map<RowMat<T>>(dA_prev, B, p).noalias() = dz * w;
 }
 

@@ -1,0 +1,529 @@
+#!/usr/bin/python3
+"""Issue #6's benchmark: annlab against PyTorch, scikit-learn, FANN and OpenBLAS sgemm.
+
+Runs the workloads (bench/README.md) for every framework on the same data and initial
+parameters, alternating frameworks cell by cell and rotating who goes first in each
+repetition, then prints a Markdown report (machine, speed table with medians and
+annlab/peer ratios, correctness table, notes) and writes the raw results as JSON.
+
+    bench/install-peers.sh
+    cmake --preset release
+    cmake --build --preset release --target bench_workloads bench_fann_f32 bench_fann_f64 bench_sgemm
+    /usr/bin/python3 bench/peers/run.py            # full: about 10 minutes on 2 cores
+    /usr/bin/python3 bench/peers/run.py --quick    # smaller sizes, 1 repetition: a smoke test
+
+It builds nothing: it runs the programs it finds in --build (default build/release/bench)
+and skips, saying so, the peers that are missing. Data and results go under the build folder.
+Use Debian's /usr/bin/python3 (NumPy, PyTorch and scikit-learn are Debian packages).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from importlib.util import find_spec
+
+if find_spec("numpy") is None:  # data.py needs it
+    sys.exit("run.py needs NumPy: run it with Debian's /usr/bin/python3 "
+             "(bench/install-peers.sh installs python3-numpy)")
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import data  # noqa: E402
+
+# Sizes of the two modes. full is the issue's; quick keeps every shape and code path but
+# trains on fewer rows, once, with shorter timing loops. `seeds`: how many other row orders
+# annlab also trains with (seeds 1..n), to show how far the final loss moves with the order
+# alone: the band within which the frameworks' final losses should agree.
+MODES = {
+    "full": dict(w2_rows=100_000, w2_epochs=3, w3_rows=60_000, w3_epochs=1, w4_batch=10_000,
+                 steps=1000, min_seconds=0.3, reps=3, seeds={"W2": 5, "W3": 3}),
+    "quick": dict(w2_rows=10_000, w2_epochs=1, w3_rows=6_000, w3_epochs=1, w4_batch=10_000,
+                  steps=1000, min_seconds=0.05, reps=1, seeds={"W2": 2, "W3": 1}),
+}
+
+NAMES = {"annlab": "annlab", "pytorch": "PyTorch", "sklearn": "scikit-learn", "fann": "FANN",
+         "openblas_sgemm": "OpenBLAS sgemm"}
+PEERS = ["pytorch", "sklearn", "fann", "openblas_sgemm"]
+
+# The cells (workload, variant) and who runs each. FANN has no ReLU; sgemm only has W3.
+CELLS = [
+    ("W1", "sigmoid", ["annlab", "pytorch", "sklearn", "fann"]),
+    ("W2", "relu", ["annlab", "pytorch", "sklearn"]),
+    ("W2", "tanh", ["annlab", "pytorch", "sklearn", "fann"]),
+    ("W3", "relu", ["annlab", "pytorch", "sklearn", "openblas_sgemm"]),
+    ("W4", "relu", ["annlab", "pytorch", "sklearn"]),
+    ("W4", "tanh", ["annlab", "pytorch", "sklearn", "fann"]),
+]
+
+# The speed figures of the table: (workload, mode, field, label, higher_is_better).
+FIGURES = [
+    ("W1", None, "ns_per_step", "ns per step", False),
+    ("W2", None, "samples_per_s", "training samples/s", True),
+    ("W3", None, "samples_per_s", "training samples/s", True),
+    ("W3", None, "gflops", "GFLOP/s (6·weights·samples/s)", True),
+    ("W4", "single", "latency_us", "one-row latency, µs", False),
+    ("W4", "batch", "rows_per_s", "batch of 10,000: rows/s", True),
+]
+# The correctness checks: (workload, field, label, significant digits shown).
+CHECKS = [
+    ("W1", "output_after_10", "O6 after 10 steps", 12),
+    ("W2", "final_mse", "final training MSE", 7),
+    ("W3", "final_loss", "final training cross-entropy", 7),
+    ("W3", "final_accuracy", "final training accuracy", 5),
+]
+
+
+def sh(cmd):
+    """stdout of a command, stripped; '' when it fails."""
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def deb_version(package):
+    return sh(["dpkg-query", "-W", "-f=${Version}", package]) or "not installed"
+
+
+def machine(build):
+    """What ran the benchmark: CPU, cores, vector extensions, OS, compiler, library versions,
+    the annlab commit, and the load when it started."""
+    lscpu = {}
+    for line in sh(["lscpu"]).splitlines():
+        k, _, v = line.partition(":")
+        lscpu[k.strip()] = v.strip()
+    flags = lscpu.get("Flags", "").split()
+    cache = {}
+    try:
+        with open(os.path.join(build, "CMakeCache.txt")) as f:
+            for line in f:
+                k, _, v = line.strip().partition("=")
+                cache[k.split(":")[0]] = v
+    except OSError:
+        pass
+    cxx = cache.get("CMAKE_CXX_COMPILER", "c++")
+    dirty = sh(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"])
+    return {
+        "cpu": lscpu.get("Model name", platform.processor()),
+        "cores": os.cpu_count(),
+        "threads_per_core": lscpu.get("Thread(s) per core"),
+        "l2": lscpu.get("L2 cache"),
+        "l3": lscpu.get("L3 cache"),
+        "vector": [f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16", "amx_tile")
+                   if f in flags],
+        "hypervisor": lscpu.get("Hypervisor vendor"),
+        "os": "Debian " + (open("/etc/debian_version").read().strip()
+                           if os.path.exists("/etc/debian_version") else "?"),
+        "kernel": platform.release(),
+        "compiler": (sh([cxx, "--version"]).splitlines() or ["?"])[0],
+        "build_type": cache.get("CMAKE_BUILD_TYPE", "?"),
+        "march_native": cache.get("ANNLAB_NATIVE", "?"),
+        "annlab_commit": sh(["git", "-C", REPO, "rev-parse", "--short", "HEAD"]) +
+                         (" + uncommitted changes" if dirty else ""),
+        "versions": {
+            "python": platform.python_version(),
+            "numpy": deb_version("python3-numpy"),
+            "torch": deb_version("python3-torch"),
+            "sklearn": deb_version("python3-sklearn"),
+            "fann": deb_version("libfann2"),
+            "openblas": deb_version("libopenblas0-pthread"),
+            "eigen": deb_version("libeigen3-dev"),
+        },
+        "environment": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                                       "OMP_NUM_THREADS", "OMP_WAIT_POLICY")},
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def environment(framework, threads):
+    """The child's environment: thread counts for every runtime; for the peers that load
+    OpenBLAS, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (they select an older, slower
+    kernel; the machine's env README says to unset both, in that command only); for PyTorch,
+    OMP_WAIT_POLICY=PASSIVE (its OpenMP workers otherwise spin between parallel regions and,
+    with 2 threads on 2 cores, its figures collapse)."""
+    env = dict(os.environ)
+    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[k] = str(threads)
+    if framework in ("pytorch", "sklearn", "openblas_sgemm"):
+        env.pop("OPENBLAS_CORETYPE", None)
+        env.pop("OPENBLAS_L2_SIZE", None)
+    if framework == "pytorch":
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
+    return env
+
+
+def command(framework, workload, variant, threads, cfg, bins, folder):
+    """The command line of one measurement, or None when this framework cannot run it."""
+    rows = {"W1": 0, "W2": cfg["w2_rows"], "W3": cfg["w3_rows"], "W4": cfg["w2_rows"]}[workload]
+    common = ["--workload", workload, "--threads", str(threads), "--data", folder]
+    if workload != "W1":
+        common += ["--rows", str(rows)]
+    if workload in ("W2", "W4"):
+        common += ["--variant", variant]
+    if workload == "W1":
+        common += ["--steps", str(cfg["steps"])]
+    if workload in ("W1", "W4"):
+        common += ["--min-seconds", str(cfg["min_seconds"])]
+    if workload == "W2":
+        common += ["--epochs", str(cfg["w2_epochs"])]
+    if workload == "W3":
+        common += ["--epochs", str(cfg["w3_epochs"])]
+    if workload == "W4":
+        common += ["--batch", str(cfg["w4_batch"])]
+    if framework == "annlab":
+        return [bins["bench_workloads"]] + common
+    if framework in ("pytorch", "sklearn"):
+        script = "torch_peer.py" if framework == "pytorch" else "sklearn_peer.py"
+        return [sys.executable, os.path.join(HERE, script)] + common
+    if framework == "fann":
+        return [bins["bench_fann_f64" if workload == "W1" else "bench_fann_f32"]] + common
+    if framework == "openblas_sgemm":
+        return [bins["bench_sgemm"], "--threads", str(threads), "--batch", "128",
+                "--seconds", "1" if cfg["reps"] > 1 else "0.3"]
+    return None
+
+
+def available(build_bench):
+    """Programs and Python modules found; returns (bins, frameworks present, missing notes)."""
+    bins = {n: os.path.join(build_bench, n)
+            for n in ("bench_workloads", "bench_fann_f32", "bench_fann_f64", "bench_sgemm")}
+    have, missing = set(), []
+    exe = {n: os.access(p, os.X_OK) for n, p in bins.items()}
+    if exe["bench_workloads"]:
+        have.add("annlab")
+    else:
+        missing.append(f"annlab: {bins['bench_workloads']} not built "
+                       "(cmake --build --preset release --target bench_workloads)")
+    mods = {m: find_spec(m) is not None for m in ("torch", "sklearn", "threadpoolctl")}
+    if not mods["threadpoolctl"]:
+        missing.append("PyTorch, scikit-learn: python3-threadpoolctl missing "
+                       "(bench/install-peers.sh)")
+    else:
+        for fw, mod, pkg in (("pytorch", "torch", "python3-torch"),
+                             ("sklearn", "sklearn", "python3-sklearn")):
+            if mods[mod]:
+                have.add(fw)
+            else:
+                missing.append(f"{NAMES[fw]}: {pkg} missing (bench/install-peers.sh)")
+    if exe["bench_fann_f32"] and exe["bench_fann_f64"]:
+        have.add("fann")
+    else:
+        missing.append("FANN: bench_fann_f32/f64 not built (libfann-dev missing when CMake "
+                       "configured? bench/install-peers.sh, then reconfigure)")
+    if exe["bench_sgemm"]:
+        have.add("openblas_sgemm")
+    else:
+        missing.append("OpenBLAS sgemm: bench_sgemm not built (libopenblas-dev missing when "
+                       "CMake configured? bench/install-peers.sh, then reconfigure)")
+    return bins, have, missing
+
+
+def run_one(cmd, env, timeout):
+    """Runs one measurement; returns (JSON records, error text or None, seconds)."""
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return [], f"timed out after {timeout} s", time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
+    records = []
+    for line in p.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                pass
+    if p.returncode != 0 or not records:
+        tail = (p.stderr.strip().splitlines() or ["(no output)"])[-1]
+        return records, f"exit {p.returncode}: {tail}", seconds
+    return records, None, seconds
+
+
+def key(r):
+    return (r["workload"], r.get("variant"), r.get("mode"), r["threads"], r["framework"])
+
+
+def medians(results):
+    """{key: {field: median over repetitions}} for every numeric field."""
+    groups = {}
+    for r in results:
+        groups.setdefault(key(r), []).append(r)
+    out = {}
+    for k, rs in groups.items():
+        fields = {f for r in rs for f, v in r.items()
+                  if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        out[k] = {f: statistics.median([r[f] for r in rs if f in r]) for f in fields}
+        out[k]["reps"] = len(rs)
+        notes = sorted({r["note"] for r in rs if "note" in r})
+        if notes:
+            out[k]["note"] = "; ".join(notes)
+    return out
+
+
+def fmt(v):
+    """3 significant digits, with k/M for large numbers."""
+    if v is None:
+        return "—"
+    a = abs(v)
+    if a >= 1e6:
+        return f"{v / 1e6:.3g} M"
+    if a >= 1e3:
+        return f"{v / 1e3:.3g} k"
+    return f"{v:.3g}"
+
+
+def fmt_ratio(x):
+    return f"{x:.0f}" if x >= 100 else f"{x:.2f}"
+
+
+def report(meta, med, cfg, threads_list, present, missing, failures):
+    """The Markdown report."""
+    m = meta["machine"]
+    fws = [f for f in ["annlab"] + PEERS if f in present]
+    lines = []
+    w = lines.append
+    w(f"### annlab vs peers ({meta['mode']} mode, {cfg['reps']} repetition(s), medians)")
+    w("")
+    w(f"Measured {meta['started']} on {m['cpu']}, {m['cores']} cores "
+      f"({m['threads_per_core']} thread(s) per core, {m['hypervisor'] or 'bare metal'}), "
+      f"{', '.join(m['vector'])}; L2 {m['l2']}, L3 {m['l3']}. {m['os']}, kernel {m['kernel']}, "
+      f"{m['compiler']}, {m['build_type']}, -march=native {m['march_native']}. "
+      f"annlab {m['annlab_commit']}. Load average at start "
+      f"{' / '.join(f'{x:.2f}' for x in m['load_average_at_start'])}, at end "
+      f"{' / '.join(f'{x:.2f}' for x in meta['load_average_at_end'])}.")
+    v = m["versions"]
+    w(f"Versions (Debian packages): PyTorch {v['torch']}, scikit-learn {v['sklearn']}, "
+      f"NumPy {v['numpy']}, FANN {v['fann']}, OpenBLAS {v['openblas']}, Eigen {v['eigen']}, "
+      f"Python {v['python']}. BLAS kernels that ran: {meta['kernels'] or 'none reported'}.")
+    w("")
+    peers = [f for f in fws if f != "annlab"]
+    head = ["workload", "thr", "figure"] + [NAMES[f] for f in fws] + \
+           [f"annlab ÷ {NAMES[f]}" for f in peers]
+    w("| " + " | ".join(head) + " |")
+    w("|" + "---|" * len(head))
+    for workload, mode, field, label, higher in FIGURES:
+        for wl, variant, who in CELLS:
+            if wl != workload:
+                continue
+            for t in threads_list:
+                vals = {f: med.get((wl, variant, mode, t, f), {}).get(field) for f in fws}
+                if all(x is None for x in vals.values()):
+                    continue
+                name = f"{wl} {variant}" + (f" {mode}" if mode else "")
+                row = [name, str(t), label] + [fmt(vals[f]) for f in fws]
+                for f in peers:
+                    a, p = vals.get("annlab"), vals[f]
+                    if a is None or p is None or a == 0 or p == 0:
+                        row.append("—")
+                    else:  # a speed ratio either way: > 1 means annlab is faster
+                        row.append(fmt_ratio(a / p if higher else p / a))
+                w("| " + " | ".join(row) + " |")
+    w("")
+    w("Ratios are speed ratios: above 1, annlab is faster (for ns and µs, the peer's time "
+      "÷ annlab's). annlab has no threads yet: its thr 2 rows run the single-thread code "
+      "again (they are not a 2-thread figure). FANN is single-threaded too.")
+    w("")
+    # Correctness: the same numbers from the same math.
+    head = ["workload", "thr", "check"] + [NAMES[f] for f in fws if f != "openblas_sgemm"] + \
+           ["reference or noise band"]
+    w("| " + " | ".join(head) + " |")
+    w("|" + "---|" * len(head))
+    for workload, field, label, digits in CHECKS:
+        for wl, variant, who in CELLS:
+            if wl != workload:
+                continue
+            for t in threads_list:
+                vals = {f: med.get((wl, variant, None, t, f), {}).get(field) for f in fws}
+                if all(x is None for x in vals.values()):
+                    continue
+                ref = ""
+                if wl == "W1":
+                    ref = f"{data.chapter_reference(10):.12g} (chapter, NumPy)"
+                elif field in ("final_mse", "final_loss") and meta["seed_band"].get(
+                        f"{wl} {variant}"):
+                    b = meta["seed_band"][f"{wl} {variant}"]
+                    ref = (f"annlab, {len(b)} other row orders: {min(b):.4g} – {max(b):.4g}")
+                row = [f"{wl} {variant}", str(t), label] + \
+                      ["—" if vals[f] is None else f"{vals[f]:.{digits}g}"
+                       for f in fws if f != "openblas_sgemm"] + [ref]
+                w("| " + " | ".join(row) + " |")
+    w("")
+    w("The same math from the same start and the same batches gives the same numbers to "
+      "rounding where training damps rounding differences (W1, W2 tanh) and to 3-4 digits "
+      "on W3. ReLU training at W2's settings amplifies them (the summation order of the "
+      "products and sums differs between Eigen and OpenBLAS, and even between two heap "
+      "alignments inside annlab) into final MSEs up to ~20% apart: compare those with the "
+      "noise band, the spread of annlab's own result over other row orders.")
+    w("")
+    w("Notes")
+    w("")
+    for n in meta["notes"]:
+        w(f"- {n}")
+    for n in missing:
+        w(f"- not run: {n}")
+    for f in failures:
+        w(f"- FAILED: {f}")
+    return "\n".join(lines)
+
+
+def notes(med, threads_list, env0):
+    """The fixed differences between frameworks, plus what this run measured about them."""
+    out = [
+        "Same data, same initial parameters (PyTorch's nn.Linear distribution, drawn once by "
+        "NumPy) and, for annlab, PyTorch, scikit-learn and FANN, the same row order: annlab's "
+        "fit() shuffles with its own seeded Fisher-Yates, data.py replays it for the peers "
+        "(scikit-learn through its shuffle function, replaced).",
+        "W1 is float64 everywhere; W2-W4 float32. W1's figure is the median of repeated "
+        "1000-step runs; scikit-learn's includes its fit() setup (one fit = 1000 one-sample "
+        "epochs).",
+        "PyTorch ran with OMP_WAIT_POLICY=PASSIVE (and torch.set_num_threads, "
+        "OMP_NUM_THREADS, OPENBLAS_NUM_THREADS = the thread count); without it its OpenMP "
+        "workers spin and its 2-thread figures collapse on 2 cores.",
+        "PyTorch and scikit-learn run their matrix products through OpenBLAS (Debian's "
+        "libblas.so.3 alternative); the peers ran with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE "
+        "unset (" + (", ".join(f"were {k}={v}" for k, v in env0.items() if v is not None)
+                     or "neither was set here") + ").",
+        "scikit-learn: squared error is ½·mean((ŷ-y)²), so W2 uses learning_rate_init = "
+        "2·0.01 (the same steps); its Adam adds ε before the bias correction (W3's loss "
+        "differs slightly for that); every fit() also validates the input and computes the "
+        "weights' squared norm per batch (timed: it is what scikit-learn costs).",
+        "FANN 2.2: no ReLU (only the tanh variants) and no mini-batch with momentum (its batch "
+        "mode drops momentum). W2 tanh trains one row at a time (fann_train) in the same order "
+        "with momentum 0.9 and η' = 2·0.01/32 per row (the same distance per epoch): another "
+        "algorithm, so its MSE is indicative only. W1 is fann_train on the one sample: the "
+        "same math (FANN keeps η as a float, 0.2f: its O6 differs by ~1e-10). W4 batch is a "
+        "loop of fann_run (no batched forward). Sigmoid steepness 0.5 = logistic, tanh = "
+        "FANN_SIGMOID_SYMMETRIC with steepness 1, FANN_LINEAR output with steepness 1, error "
+        "function FANN_ERRORFUNC_LINEAR.",
+        "OpenBLAS sgemm: only the 8 matrix products of one W3 step at batch 128 (forward, "
+        "weight gradients, input gradients of layers 2-3): the practical limit, not a "
+        "framework. Its GFLOP/s uses the same nominal 6·weights count; the products it makes "
+        "are 80% of that (no input gradient for layer 1).",
+    ]
+    for wl in ("W2", "W3"):
+        for variant in ("relu", "tanh"):
+            r = med.get((wl, variant, None, threads_list[0], "annlab"))
+            if r and r.get("seconds") and r.get("epoch_end_pass_s") is not None:
+                out.append(f"annlab {wl} {variant}: fit() also runs a forward pass over all "
+                           f"training rows after each epoch (its recorded training loss), "
+                           f"about {100 * r['epoch_end_pass_s'] / r['seconds']:.0f}% of its "
+                           f"time; the peers' loops do not.")
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default=os.path.join(REPO, "build", "release"),
+                    help="CMake build folder with bench/bench_workloads (default build/release)")
+    ap.add_argument("--quick", action="store_true", help="smaller sizes, 1 repetition")
+    ap.add_argument("--reps", type=int, help="repetitions (full: 3, quick: 1)")
+    ap.add_argument("--threads", default="1,2", help="thread counts, e.g. 1,2")
+    ap.add_argument("--only", help="workloads, e.g. W2,W3")
+    ap.add_argument("--frameworks", help="e.g. annlab,pytorch (default: all found)")
+    ap.add_argument("--out", help="JSON results (default BUILD/bench-results[-quick].json); "
+                                  "the Markdown report goes next to it (.md)")
+    ap.add_argument("--timeout", type=int, default=600, help="seconds per measurement")
+    a = ap.parse_args()
+
+    mode = "quick" if a.quick else "full"
+    cfg = dict(MODES[mode])
+    if a.reps:
+        cfg["reps"] = a.reps
+    threads_list = [int(t) for t in a.threads.split(",")]
+    build = os.path.abspath(a.build)
+    bins, present, missing = available(os.path.join(build, "bench"))
+    if a.frameworks:
+        present &= set(a.frameworks.split(","))
+    if "annlab" not in present:
+        sys.exit("run.py: annlab's bench_workloads is needed: " + "; ".join(missing))
+    only = set(a.only.split(",")) if a.only else None
+    out = a.out or os.path.join(build, f"bench-results{'-quick' if a.quick else ''}.json")
+    env0 = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+
+    started = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+    meta = {"mode": mode, "started": started, "config": cfg, "threads": threads_list,
+            "machine": machine(build)}
+    folder = os.path.join(build, "bench-data", mode)
+    t0 = time.perf_counter()
+    print(f"run.py: data in {folder}", file=sys.stderr)
+    data.write(folder, cfg["w2_rows"], cfg["w2_epochs"], cfg["w3_rows"], cfg["w3_epochs"])
+    print(f"run.py: data ready ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+
+    results, failures, runs = [], [], []
+    for rep in range(cfg["reps"]):
+        for workload, variant, who in CELLS:
+            if only and workload not in only:
+                continue
+            for t in threads_list:
+                fws = [f for f in who if f in present]
+                k = rep % len(fws)
+                for f in fws[k:] + fws[:k]:  # alternate, rotating who goes first
+                    cmd = command(f, workload, variant, t, cfg, bins, folder)
+                    records, error, seconds = run_one(cmd, environment(f, t), a.timeout)
+                    for r in records:
+                        r["rep"] = rep
+                    results += records
+                    label = f"rep {rep + 1}/{cfg['reps']} {workload} {variant} thr {t} {f}"
+                    runs.append({"what": label, "command": shlex.join(cmd), "seconds": seconds,
+                                 "error": error})
+                    print(f"run.py: {label}: {seconds:.1f} s" + (f" FAILED {error}" if error
+                                                                  else ""), file=sys.stderr)
+                    if error:
+                        failures.append(f"{label}: {error} ({shlex.join(cmd)})")
+
+    # The noise band of the correctness checks: annlab with other row orders (1 thread).
+    band = {}
+    for workload, variant, who in CELLS:
+        n = cfg["seeds"].get(workload, 0)
+        if (only and workload not in only) or not n:
+            continue
+        field = "final_mse" if workload == "W2" else "final_loss"
+        for seed in range(1, n + 1):
+            cmd = command("annlab", workload, variant, 1, cfg, bins, folder) + ["--seed", str(seed)]
+            records, error, seconds = run_one(cmd, environment("annlab", 1), a.timeout)
+            label = f"seed band {workload} {variant} seed {seed}"
+            runs.append({"what": label, "command": shlex.join(cmd), "seconds": seconds,
+                         "error": error})
+            print(f"run.py: {label}: {seconds:.1f} s" + (f" FAILED {error}" if error else ""),
+                  file=sys.stderr)
+            if error:
+                failures.append(f"{label}: {error} ({shlex.join(cmd)})")
+            for r in records:
+                band.setdefault((workload, variant), []).append(r[field])
+    meta["seed_band"] = {f"{w} {v}": vals for (w, v), vals in band.items()}
+
+    meta["load_average_at_end"] = os.getloadavg()
+    meta["seconds"] = time.perf_counter() - t0
+    kernels = sorted({f"{NAMES[r['framework']]}: {lib['internal_api']} {lib.get('version', '')} "
+                      f"{lib['architecture']}"
+                      for r in results for lib in r.get("libraries", []) if "architecture" in lib} |
+                     {f"OpenBLAS sgemm: {r['corename']}" for r in results if "corename" in r})
+    meta["kernels"] = "; ".join(kernels)
+    med = medians(results)
+    meta["notes"] = notes(med, threads_list, env0)
+    text = report(meta, med, cfg, threads_list, present, missing, failures)
+    print(text)
+    doc = {"meta": meta, "results": results, "runs": runs,
+           "medians": [dict(zip(("workload", "variant", "mode", "threads", "framework"), k), **v)
+                       for k, v in sorted(med.items(), key=lambda kv: str(kv[0]))],
+           "missing": missing, "failures": failures}
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(doc, f, indent=1)
+    with open(os.path.splitext(out)[0] + ".md", "w") as f:
+        f.write(text + "\n")
+    print(f"run.py: {meta['seconds']:.0f} s; results in {out} and "
+          f"{os.path.splitext(out)[0]}.md", file=sys.stderr)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
