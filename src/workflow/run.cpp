@@ -300,11 +300,11 @@ RunConfig parse_run_config(const std::string& text, const std::string& source) {
     if (g.has("loss") && !j["loss"].is_null()) c.loss = parse_loss(g.str("loss"));
     // "constant:0.3" sets the value of the constant initializers.
     const auto constant = [&](const char* key, double& value) {
-      const std::string text = g.str(key);
-      if (text.rfind("constant", 0) != 0) return text;
-      if (text == "constant") g.fail(key, "give the value, e.g. constant:0.1");
-      if (text[8] != ':') return text;
-      const std::string v = text.substr(9);
+      const std::string name = g.str(key);
+      if (name.rfind("constant", 0) != 0) return name;
+      if (name == "constant") g.fail(key, "give the value, e.g. constant:0.1");
+      if (name[8] != ':') return name;
+      const std::string v = name.substr(9);
       double d = 0;
       auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
       if (v.empty() || ec != std::errc() || ptr != v.data() + v.size() || !std::isfinite(d))
