@@ -7,6 +7,8 @@ packages=(
   libeigen3-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-sklearn clang-format
+  python3-dev python3-venv python3-pip python3-setuptools python3-wheel pybind11-dev
+  python3-pandas python3-matplotlib python3-pytest
 )
 missing=()
 for p in "${packages[@]}"; do
