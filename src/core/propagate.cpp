@@ -181,7 +181,8 @@ void Propagator<T>::backward(const Network<T>& net, const T* y, std::span<T> gra
     const std::size_t wo = net.layout().weight_offset[l - 1];
     const std::size_t bo = net.layout().bias_offset[l - 1];
     dense_backward(a_[l - 1].data(), net.weights(l), dz_[l].data(), grad.data() + wo,
-                   grad.data() + bo, da_[l - 1].data(), B, p, k, inv);
+                   grad.data() + bo, l > 1 || input_gradient_ ? da_[l - 1].data() : nullptr, B, p,
+                   k, inv);
     if (l > 1)
       activation_backward(arch_.activations[l - 2], z_[l - 1].data(), a_[l - 1].data(),
                           da_[l - 1].data(), dz_[l - 1].data(), B, p);

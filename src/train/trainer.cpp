@@ -260,6 +260,7 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
 
   // Everything the loop touches, allocated here or (the Propagator) by the first epoch.
   Propagator<T> pass(arch);
+  pass.set_input_gradient(false);  // dL/dX is never read while training
   std::vector<T> grad(P), saved(P);
   std::vector<T> best(es.enabled && es.restore_best ? P : 0);
   std::vector<long> order(shuffled ? N : 0);

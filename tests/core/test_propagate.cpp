@@ -465,3 +465,28 @@ TEST(Loss, ParseAndNames) {
 }
 
 }  // namespace
+
+namespace {
+// Training turns off dL/dX (set_input_gradient(false)); the parameter gradients must not
+// change, on both kernels.
+TEST(Propagate, SkippingTheInputGradientLeavesParameterGradientsUnchanged) {
+  std::mt19937_64 g(77);
+  for (const std::vector<int>& widths :
+       {std::vector<int>{3, 2, 1}, std::vector<int>{64, 64, 64, 3}}) {
+    Architecture arch{widths, std::vector<Activation>(widths.size() - 1, Activation::of(K::tanh)),
+                      LossKind::half_squared_error};
+    Network<double> net(arch);
+    fill_parameters(net, g);
+    std::vector<double> x, y;
+    fill_data(arch, 16, g, x, y);
+    Propagator<double> with(arch), without(arch);
+    without.set_input_gradient(false);
+    std::vector<double> g1(net.layout().size), g2(net.layout().size);
+    with.forward(net, x.data(), 16);
+    with.backward(net, y.data(), g1);
+    without.forward(net, x.data(), 16);
+    without.backward(net, y.data(), g2);
+    EXPECT_EQ(g1, g2);
+  }
+}
+}  // namespace

@@ -28,6 +28,11 @@ class Propagator {
   // flat layout as the parameters). Needs every activation differentiable.
   void backward(const Network<T>& net, const T* y, std::span<T> grad);
 
+  // Whether backward also computes dL/dX (the input nodes' derivatives, da(0)). Training
+  // never reads them, and for a wide first layer they cost a GEMM as large as dW's; the
+  // trace and gradient check need them (the default).
+  void set_input_gradient(bool on) { input_gradient_ = on; }
+
   long batch() const { return batch_; }
   // Per-layer buffers of the last pass, l in 0..n (B x l_l each). Input nodes are identity,
   // so z(0) = a(0) = X and dz(0) = da(0) = dL/dX (one buffer each).
@@ -40,6 +45,7 @@ class Propagator {
   void reserve(long batch);
   Architecture arch_;
   long batch_ = 0, capacity_ = 0;
+  bool input_gradient_ = true;
   std::vector<std::vector<T>> z_, a_, dz_, da_;
 };
 
