@@ -111,16 +111,26 @@ Propagator<T>::Propagator(const Architecture& arch) : arch_(arch) {
 template <class T>
 void Propagator<T>::reserve(long batch) {
   if (batch <= capacity_) return;
-  // Layer 0 (input nodes, identity) keeps only a and da; z(0) and dz(0) read them.
+  // Forward buffers. Layer 0 (input nodes, identity) keeps only a; z(0) reads it.
   for (std::size_t l = 0; l < arch_.widths.size(); ++l) {
     const std::size_t size = static_cast<std::size_t>(batch) * arch_.widths[l];
     a_[l].resize(size);
-    da_[l].resize(size);
-    if (l == 0) continue;
-    z_[l].resize(size);
-    dz_[l].resize(size);
+    if (l > 0) z_[l].resize(size);
   }
   capacity_ = batch;
+}
+
+// Backward buffers, made on the first backward pass only: a propagator used for
+// predictions never allocates them.
+template <class T>
+void Propagator<T>::reserve_backward(long batch) {
+  if (batch <= backward_capacity_) return;
+  for (std::size_t l = 0; l < arch_.widths.size(); ++l) {
+    const std::size_t size = static_cast<std::size_t>(batch) * arch_.widths[l];
+    da_[l].resize(size);  // da(0) is also dz(0)
+    if (l > 0) dz_[l].resize(size);
+  }
+  backward_capacity_ = batch;
 }
 
 template <class T>
@@ -131,6 +141,7 @@ const T* Propagator<T>::forward(const Network<T>& net, const T* x, long batch) {
                      " does not match this propagator's " + arch_.describe());
   reserve(batch);
   batch_ = batch;
+  has_backward_ = false;
   const long l0 = arch_.widths[0];
   std::copy(x, x + batch * l0, a_[0].begin());  // input nodes pass the predictor through
   const int n = arch_.layers();
@@ -155,6 +166,7 @@ void Propagator<T>::backward(const Network<T>& net, const T* y, std::span<T> gra
     throw UsageError("gradient buffer has " + std::to_string(grad.size()) +
                      " entries, the network has " + std::to_string(net.layout().size) +
                      " parameters");
+  reserve_backward(batch_);
   const int n = arch_.layers();
   const long B = batch_, kn = arch_.widths[n];
   const T inv = T(1) / static_cast<T>(B);
@@ -187,6 +199,7 @@ void Propagator<T>::backward(const Network<T>& net, const T* y, std::span<T> gra
       activation_backward(arch_.activations[l - 2], z_[l - 1].data(), a_[l - 1].data(),
                           da_[l - 1].data(), dz_[l - 1].data(), B, p);
   }
+  has_backward_ = true;
 }
 
 template class Propagator<float>;

@@ -6,6 +6,8 @@ namespace annlab {
 
 template <class T>
 SampleTrace read_trace(const Network<T>& net, const Propagator<T>& pass, const T* y, long row) {
+  if (!pass.has_backward())
+    throw UsageError("a trace reads a forward and a backward pass; run backward first");
   if (row < 0 || row >= pass.batch())
     throw UsageError("trace row " + std::to_string(row) + " is outside the batch of " +
                      std::to_string(pass.batch()));

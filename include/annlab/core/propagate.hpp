@@ -34,6 +34,8 @@ class Propagator {
   void set_input_gradient(bool on) { input_gradient_ = on; }
 
   long batch() const { return batch_; }
+  // True once backward has run for the last forward pass (dz and da hold its values).
+  bool has_backward() const { return has_backward_; }
   // Per-layer buffers of the last pass, l in 0..n (B x l_l each). Input nodes are identity,
   // so z(0) = a(0) = X and dz(0) = da(0) = dL/dX (one buffer each).
   const T* z(int l) const { return l == 0 ? a_[0].data() : z_[l].data(); }
@@ -43,9 +45,11 @@ class Propagator {
 
  private:
   void reserve(long batch);
+  void reserve_backward(long batch);
   Architecture arch_;
-  long batch_ = 0, capacity_ = 0;
+  long batch_ = 0, capacity_ = 0, backward_capacity_ = 0;
   bool input_gradient_ = true;
+  bool has_backward_ = false;
   std::vector<std::vector<T>> z_, a_, dz_, da_;
 };
 
