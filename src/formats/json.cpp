@@ -1,5 +1,7 @@
 #include "annlab/formats/json.hpp"
 
+#include "annlab/formats/text.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -144,13 +146,6 @@ json state_doc(const BatchTrace& bt) {
           {"traces", traces}};
 }
 
-// CSV field: quoted when it holds a comma, quote or line break (RFC 4180).
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
 }  // namespace
 
 std::string training_history_json(const Architecture& arch, const std::string& run_config,
@@ -209,26 +204,22 @@ std::string training_history_csv(const History& h) {
     for (const auto& [k, v] : r.validation_metrics)
       if (std::find(vm.begin(), vm.end(), k) == vm.end()) vm.push_back(k);
   }
-  auto num = [](double v) {
-    if (!std::isfinite(v)) return std::string();
-    return json(v).dump();  // shortest round-trip text
-  };
   std::string s = "epoch,learning_rate,train_loss,validation_loss";
   for (const auto& k : tm) s += "," + csv_field("train_" + k);
   for (const auto& k : vm) s += "," + csv_field("validation_" + k);
   s += ",seconds\n";
   for (const auto& r : h.epochs) {
-    s += std::to_string(r.epoch) + "," + num(r.learning_rate) + "," + num(r.train_loss) + "," +
-         num(r.validation_loss);
+    s += std::to_string(r.epoch) + "," + number_text(r.learning_rate) + "," +
+         number_text(r.train_loss) + "," + number_text(r.validation_loss);
     for (const auto& k : tm) {
       auto it = r.train_metrics.find(k);
-      s += "," + (it == r.train_metrics.end() ? std::string() : num(it->second));
+      s += "," + (it == r.train_metrics.end() ? std::string() : number_text(it->second));
     }
     for (const auto& k : vm) {
       auto it = r.validation_metrics.find(k);
-      s += "," + (it == r.validation_metrics.end() ? std::string() : num(it->second));
+      s += "," + (it == r.validation_metrics.end() ? std::string() : number_text(it->second));
     }
-    s += "," + num(r.seconds) + "\n";
+    s += "," + number_text(r.seconds) + "\n";
   }
   return s;
 }

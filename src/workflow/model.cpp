@@ -42,6 +42,15 @@ json transform_json(const data::ColumnTransform& t) {
   return j;
 }
 
+json preprocessing_doc(const data::Preprocessor& p) {
+  json feats = json::array(), targs = json::array();
+  for (const auto& t : p.features) feats.push_back(transform_json(t));
+  for (const auto& t : p.targets) targs.push_back(transform_json(t));
+  return {{"task", p.task == data::Task::regression ? "regression" : "classification"},
+          {"features", feats},
+          {"targets", targs}};
+}
+
 // Typed, bounds-checked reading with the JSON path in every message.
 class Reader {
  public:
@@ -159,6 +168,10 @@ std::pair<long, long> line_and_column(const std::string& text, std::size_t byte)
 
 }  // namespace
 
+std::string preprocessing_json(const data::Preprocessor& p) {
+  return preprocessing_doc(p).dump();
+}
+
 std::string model_json(const Model& m, int indent) {
   json j;
   j["format"] = kModelFormat;
@@ -170,13 +183,7 @@ std::string model_json(const Model& m, int indent) {
       {"widths", m.arch.widths}, {"activations", acts}, {"loss", loss_name(m.arch.loss)}};
   j["dtype"] = m.float32 ? "float32" : "float64";
   j["parameters"] = m.parameters;
-  json feats = json::array(), targs = json::array();
-  for (const auto& t : m.preprocessing.features) feats.push_back(transform_json(t));
-  for (const auto& t : m.preprocessing.targets) targs.push_back(transform_json(t));
-  j["preprocessing"] = {
-      {"task", m.preprocessing.task == data::Task::regression ? "regression" : "classification"},
-      {"features", feats},
-      {"targets", targs}};
+  j["preprocessing"] = preprocessing_doc(m.preprocessing);
   j["run_config"] = m.run_config.empty() ? json::object() : json::parse(m.run_config);
   j["provenance"] = {{"seed", m.seed},
                      {"data_file", m.data_file},

@@ -176,32 +176,10 @@ TEST_F(CliTrain, DivergenceExitsFourAndWritesNoModel) {
 }  // namespace
 
 namespace {
-using nlohmann::json;
-namespace fs = std::filesystem;
-using annlab::test::has;
 
 // Problems found in review: each must be an error with the right exit code, never a
 // silently wrong result.
-class CliTrainReview : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("annlab_review_" +
-           std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  void TearDown() override { fs::remove_all(dir); }
-  std::string path(const std::string& name) const { return (dir / name).string(); }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir / name) << text;
-  }
-  annlab::test::CliResult run(const std::string& args, bool stdout_only = false) const {
-    return annlab::test::run_cli(args, stdout_only);
-  }
-  fs::path dir;
-  const std::string well = std::string(ANNLAB_SHARED_DATA) + "/geodatasets/unconv_MV_v4.csv";
-};
+class CliTrainReview : public CliTrain {};
 
 TEST_F(CliTrainReview, NonFiniteOptionValuesAreUsageErrors) {
   for (const char* v : {"--lr inf", "--lr nan", "--validation nan", "--momentum -inf"}) {

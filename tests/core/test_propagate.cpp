@@ -14,22 +14,15 @@
 #include "annlab/core/network.hpp"
 #include "annlab/core/propagate.hpp"
 #include "annlab/core/reference.hpp"
+#include "random_networks.hpp"
 
 namespace {
 using namespace annlab;
 using K = ActivationKind;
+using test::hidden_activations;
+using test::OutputChoice;
+using test::uniform;
 
-std::vector<Activation> hidden_activations() {
-  return {
-      Activation::of(K::identity), Activation::of(K::sigmoid),    Activation::of(K::tanh),
-      Activation::of(K::relu),     Activation::of(K::leaky_relu), Activation{K::leaky_relu, 0.2},
-      Activation::of(K::elu),      Activation{K::elu, 0.5},       Activation::of(K::softplus)};
-}
-
-struct OutputChoice {
-  Activation act;
-  LossKind loss;
-};
 std::vector<OutputChoice> output_choices() {
   return {{Activation::of(K::identity), LossKind::half_squared_error},
           {Activation::of(K::identity), LossKind::mean_squared_error},
@@ -37,10 +30,6 @@ std::vector<OutputChoice> output_choices() {
           {Activation::of(K::sigmoid), LossKind::half_squared_error},
           {Activation::of(K::softmax), LossKind::softmax_cross_entropy},
           {Activation::of(K::softmax), LossKind::half_squared_error}};
-}
-
-double uniform(std::mt19937_64& g, double lo, double hi) {
-  return lo + (hi - lo) * std::uniform_real_distribution<double>(0.0, 1.0)(g);
 }
 
 // Parameters ~ U[-1.5/√p, 1.5/√p] so activations stay in a useful range at any depth.

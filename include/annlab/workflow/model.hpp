@@ -42,6 +42,8 @@ struct Model {
 };
 
 std::string model_json(const Model& m, int indent = 1);
+// The model file's "preprocessing" object on its own: {task, features, targets}.
+std::string preprocessing_json(const data::Preprocessor& p);
 Model parse_model(const std::string& text, const std::string& source);
 
 void save_model(const Model& m, const std::filesystem::path& path);  // atomic

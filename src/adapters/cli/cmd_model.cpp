@@ -6,6 +6,7 @@
 
 #include "annlab/formats/atomic_file.hpp"
 #include "annlab/formats/json.hpp"
+#include "annlab/formats/text.hpp"
 #include "annlab/workflow/run.hpp"
 #include "commands.hpp"
 #include "paths.hpp"
@@ -14,18 +15,8 @@
 
 namespace annlab::cli {
 namespace {
-
-// CSV field: quoted when it holds a comma, quote or line break (RFC 4180).
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
-
-std::string number_text(double v) {
-  return nlohmann::json(v).dump();
-}  // shortest round trip
+using formats::csv_field;
+using formats::number_text;
 
 nlohmann::json metrics_json(const workflow::SplitMetrics& m) {
   nlohmann::json j{{"rows", m.rows}};

@@ -110,24 +110,10 @@ py::array_t<double> outputs_array(const std::vector<double>& y, long rows) {
   return copy_of(y, {py::ssize_t(rows), k});
 }
 
-py::list transform_list(const std::vector<data::ColumnTransform>& cols) {
-  py::list out;
-  for (const auto& t : cols) {
-    py::dict d;
-    d["name"] = t.name;
-    d["kind"] = t.kind == data::ColumnKind::numeric ? "numeric" : "categorical";
-    if (t.kind == data::ColumnKind::numeric) {
-      d["scaling"] = data::scaling_name(t.scaling);
-      d["min"] = t.min;
-      d["max"] = t.max;
-      d["mean"] = t.mean;
-      d["std"] = t.std;
-    } else {
-      d["categories"] = t.categories;
-    }
-    out.append(d);
-  }
-  return out;
+// One of the model file's column lists ("features" or "targets") as Python dicts: the
+// model file's own text form, so Python shows exactly what the file holds.
+py::object transform_list(const data::Preprocessor& p, const char* which) {
+  return py::module_::import("json").attr("loads")(workflow::preprocessing_json(p))[which];
 }
 
 // A data::Table from a frame's header and cell texts (the CSV the frame would write).
@@ -229,9 +215,9 @@ void bind_workflow(py::module_& m) {
                                           : "classification";
                              })
       .def_property_readonly(
-          "features", [](const Model& mo) { return transform_list(mo.preprocessing.features); })
+          "features", [](const Model& mo) { return transform_list(mo.preprocessing, "features"); })
       .def_property_readonly(
-          "targets", [](const Model& mo) { return transform_list(mo.preprocessing.targets); })
+          "targets", [](const Model& mo) { return transform_list(mo.preprocessing, "targets"); })
       .def_property_readonly("input_names",
                              [](const Model& mo) { return mo.preprocessing.input_names(); })
       .def_property_readonly("output_names",
