@@ -38,7 +38,7 @@ export function buildLayout(root, live) {
     live ? h("section", { class: "side-section" }, h("h2", {}, "Data"), r.dataBox) : r.reportInfo,
     live ? h("section", { class: "side-section" }, h("h2", {}, "Network"), r.netBox) : null,
     live ? h("section", { class: "side-section" }, h("h2", {}, "Training"), r.trainBox) : null,
-    h("section", { class: "side-section" }, h("h2", {}, "Export"), r.exportBox),
+    live ? h("section", { class: "side-section" }, h("h2", {}, "Export"), r.exportBox) : null,
   );
 
   // Play bar.

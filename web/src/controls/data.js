@@ -52,9 +52,15 @@ export class DataControls {
     this.showBoxes();
   }
 
+  // GET /api/datasets: {"datasets": [{data: DATA, title, task, available, target?}]}.
   setDatasets(d) {
-    this.datasets = d || {};
-    const shipped = (this.datasets.shipped || []).map((s) => [s.name, `${s.title || s.name}${s.rows ? ` · ${s.rows} rows` : ""}${s.task ? ` · ${s.task}` : ""}`]);
+    const list = (d && d.datasets) || [];
+    const pick = (src) =>
+      list
+        .filter((x) => x.data && x.data.source === src && x.available !== false)
+        .map((x) => ({ name: x.data.name, title: x.title, task: x.task, target: x.target, defaults: x.data }));
+    this.datasets = { generated: pick("generated"), shipped: pick("shipped") };
+    const shipped = this.datasets.shipped.map((s) => [s.name, `${s.name}: ${s.title || ""}`]);
     setOptions(this.shippedSel, shipped.length ? shipped : [["", "(none found in --data-dir)"]], shipped[0] ? shipped[0][0] : "");
     const gen = (this.datasets.generated || []).map((g) => [g.name, g.title || g.name]);
     if (gen.length) setOptions(this.genName, gen, this.genName.value || gen[0][0]);
@@ -68,7 +74,7 @@ export class DataControls {
     this.uploadBox.querySelector(".upload-columns").hidden = !this.upload;
     const info = this.shippedBox.querySelector("[data-testid=shipped-info]");
     const ds = (this.datasets?.shipped || []).find((x) => x.name === this.shippedSel.value);
-    info.textContent = ds ? `target ${[].concat(ds.target || []).join(", ")}; ${(ds.features || []).length} features` : "";
+    info.textContent = ds ? `${ds.task || ""}${ds.target ? `; target ${[].concat(ds.target).join(", ")}` : ""}` : "";
   }
 
   changed() {

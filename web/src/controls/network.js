@@ -97,7 +97,7 @@ export class NetworkControls {
     if (net) {
       const nW = net.weights.length;
       const nB = net.biases.length;
-      this.summary.textContent = `${net.widths.join("-")} · output ${outAct} · ${net.loss} · ${nW} weights + ${nB} biases = ${nW + nB} parameters`;
+      this.summary.textContent = `${net.widths.join("-")} · output ${outAct} · ${net.loss} · ${nW} weights + ${nB} biases = ${nW + nB} parameters · epoch budget ${session.max_epochs}`;
     }
   }
 

@@ -70,11 +70,11 @@ export class LiveSource {
     return this.current;
   }
   async pause() {
-    this.current = await request("POST", this.sessionUrl("/pause"));
+    this.current = await request("POST", this.sessionUrl("/pause"), {});
     return this.current;
   }
   async reset() {
-    this.current = await request("POST", this.sessionUrl("/reset"));
+    this.current = await request("POST", this.sessionUrl("/reset"), {});
     return this.current;
   }
   history(since = -1) {

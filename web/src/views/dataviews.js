@@ -242,11 +242,11 @@ export class FitView {
 
   confusion(el, f) {
     const k = f.classes.length;
-    const cell = Math.max(16, Math.min(44, 320 / k));
+    const cell = Math.max(18, Math.min(48, 360 / k));
     const m = { top: 34, left: 70, right: 12, bottom: 12 };
     const W = m.left + k * cell + m.right;
     const H = m.top + k * cell + m.bottom + 20;
-    const svg = newSvg(el, W, H, "confusion");
+    const svg = newSvg(el, W, H, "confusion").style("max-width", `${Math.max(280, W * 1.5)}px`);
     svg.append("rect").attr("width", W).attr("height", H).attr("fill", "#fff");
     const rowSum = f.confusion.map((r) => d3.sum(r) || 1);
     const color = d3.scaleSequential(d3.interpolateBlues).domain([0, 1]);

@@ -70,9 +70,9 @@ export class Diagram {
     show(".lbl-weight", this.toggles.weights && this.detailed);
     show(".lbl-bias", this.toggles.weights && this.detailed);
     show(".lbl-contrib", this.toggles.forward && this.detailed);
-    show(".lbl-node-fwd", this.toggles.forward && (this.detailed || this.showOutputLabels));
+    show(".lbl-node-fwd", this.toggles.forward);
     show(".lbl-grad", this.toggles.backprop && this.detailed);
-    show(".lbl-node-grad", this.toggles.backprop && (this.detailed || this.showOutputLabels));
+    show(".lbl-node-grad", this.toggles.backprop);
     show(".grad-arrow", this.toggles.backprop && this.detailed);
   }
 
@@ -82,14 +82,21 @@ export class Diagram {
     this.trace = null;
     const { layers } = this.ix;
     const maxN = d3.max(layers, (l) => l.length);
-    this.detailed = maxN <= 6 && net.weights.length <= 100;
+    // Three drawings: every label (small networks), node values beside the nodes (medium),
+    // values on hover only (large).
+    this.detailed = maxN <= 4 && net.weights.length <= 40;
+    this.medium = !this.detailed && maxN <= 10 && net.weights.length <= 240;
     const L = layers.length;
-    const W = 980;
+    const W = 920;
     let sp, r, H;
     if (this.detailed) {
       sp = maxN <= 3 ? 128 : maxN <= 4 ? 116 : 104;
       r = 19;
       H = Math.max(360, maxN * sp + 70);
+    } else if (this.medium) {
+      sp = maxN <= 6 ? 78 : 62;
+      r = 14;
+      H = Math.max(360, maxN * sp + 60);
     } else {
       H = 600;
       sp = Math.min(44, (H - 60) / maxN);
@@ -235,11 +242,11 @@ export class Diagram {
         .attr("class", "node-name")
         .attr("text-anchor", "middle")
         .attr("dy", "0.35em")
-        .attr("font-size", this.detailed ? 13 : Math.max(7, Math.min(11, r * 0.8)))
+        .attr("font-size", this.detailed ? 13 : Math.max(7, Math.min(11.5, r * 0.82)))
         .style("pointer-events", "none")
         .text((n) => n.name);
 
-    const withLabels = (n) => this.detailed || (this.showOutputLabels && n.layer === L - 1);
+    const withLabels = (n) => this.detailed || this.medium || (this.showOutputLabels && n.layer === L - 1);
     const side = (n) => !this.detailed; // compact: output labels to the right of the node
     const lblNodes = this.nodeG.filter(withLabels);
     const fwd = lblNodes
@@ -247,7 +254,7 @@ export class Diagram {
       .attr("class", "lbl lbl-node-fwd")
       .attr("text-anchor", (n) => (side(n) ? "start" : "middle"))
       .attr("x", (n) => (side(n) ? r + 6 : 0))
-      .attr("y", (n) => (side(n) ? (this.toggles.backprop ? -2 : 4) : r + 15));
+      .attr("y", (n) => (side(n) ? -3 : r + 15));
     fwd.append("tspan").attr("class", "k").text((n) => (n.layer === 0 ? "in/out " : "in "));
     fwd.filter((n) => n.layer > 0).append("tspan").attr("class", "v").attr("data-testid", (n) => `node-in-${n.name}`);
     fwd.filter((n) => n.layer > 0).append("tspan").attr("class", "k").text("  out ");

@@ -73,10 +73,25 @@ export class LinePlot {
     const lines = this.data.lines.filter((l) => l.xs.length > 0);
     if (this.data.note) svg.append("text").attr("class", "plot-note").attr("x", W - M.right).attr("y", 18).attr("text-anchor", "end").text(this.data.note);
     if (lines.length === 0) {
-      svg.append("text").attr("class", "plot-empty").attr("x", W / 2).attr("y", H / 2).attr("text-anchor", "middle").text("no epochs recorded yet");
+      svg.append("text").attr("class", "plot-empty").attr("x", W / 2).attr("y", H / 2).attr("text-anchor", "middle").text("no training epochs yet: press ▶ or +1");
       this.x = null;
       return;
     }
+    // Legend: after the title, wrapping onto more rows above the plot area.
+    const legend = lines.filter((l) => l.legend !== false).slice(0, 16);
+    const items = [];
+    let cx = M.left + this.title.length * 7.4 + 18;
+    let cy = 18;
+    for (const l of legend) {
+      const w = 24 + l.name.length * 6.2 + 10;
+      if (cx + w > W - M.right - (this.data.note ? 120 : 0) && items.length) {
+        cx = M.left;
+        cy += 14;
+      }
+      items.push({ l, x: cx, y: cy });
+      cx += w;
+    }
+    const top = Math.max(M.top, cy + 14);
     const xmax = Math.max(1, d3.max(lines, (l) => l.xs[l.xs.length - 1]));
     const x = (this.xLog ? d3.scaleSymlog().constant(1) : d3.scaleLinear()).domain([0, xmax]).range([M.left, W - M.right]);
     let y;
@@ -85,7 +100,7 @@ export class LinePlot {
       const pos = lines.flatMap((l) => l.ys.filter((v) => v > 0));
       const lo = d3.min(pos) ?? 1e-12;
       const hi = d3.max(pos) ?? 1;
-      y = d3.scaleLog().domain([lo, hi === lo ? lo * 10 : hi]).nice().range([H - M.bottom, M.top]).clamp(true);
+      y = d3.scaleLog().domain([lo, hi === lo ? lo * 10 : hi]).nice().range([H - M.bottom, top]).clamp(true);
       ok = (v) => v !== null && Number.isFinite(v) && v > 0;
     } else {
       const ext = d3.extent(lines.flatMap((l) => l.ys.filter((v) => v !== null && Number.isFinite(v))));
@@ -94,12 +109,12 @@ export class LinePlot {
         lo -= Math.abs(lo) * 0.1 || 0.5;
         hi += Math.abs(hi) * 0.1 || 0.5;
       }
-      y = d3.scaleLinear().domain([lo, hi]).nice().range([H - M.bottom, M.top]);
+      y = d3.scaleLinear().domain([lo, hi]).nice().range([H - M.bottom, top]);
     }
     this.x = x;
     const xAxis = d3.axisBottom(x).tickSizeOuter(0);
     if (this.xLog) xAxis.tickValues(logTicks(xmax)).tickFormat(d3.format("~s"));
-    else xAxis.ticks(6).tickFormat(d3.format("~s"));
+    else xAxis.tickValues(x.ticks(6).filter(Number.isInteger)).tickFormat(d3.format("~s"));
     const yAxis = d3.axisLeft(y).tickSizeOuter(0);
     if (this.yLog) yAxis.ticks(5, "~e");
     else yAxis.ticks(5).tickFormat(fmtShort);
@@ -122,7 +137,7 @@ export class LinePlot {
     svg
       .append("text")
       .attr("class", "axis-label")
-      .attr("transform", `translate(14,${(M.top + H - M.bottom) / 2}) rotate(-90)`)
+      .attr("transform", `translate(14,${(top + H - M.bottom) / 2}) rotate(-90)`)
       .attr("text-anchor", "middle")
       .text(this.ylabel + (this.yLog ? " (log)" : ""));
     const g = svg.append("g").attr("clip-path", null);
@@ -143,32 +158,19 @@ export class LinePlot {
         .append("title")
         .text(l.name);
     }
-    // Legend.
-    const legend = lines.filter((l) => l.legend !== false).slice(0, 12);
-    if (legend.length > 0 && legend.length <= 12) {
-      const lg = svg.append("g").attr("class", "legend");
-      let cx = M.left + 8;
-      let cy = M.top + 4;
-      const maxX = W - M.right - 4;
-      for (const l of legend) {
-        const w = 22 + l.name.length * 6.3 + 10;
-        if (cx + w > maxX) {
-          cx = M.left + 8;
-          cy += 14;
-        }
-        lg.append("line")
-          .attr("x1", cx)
-          .attr("x2", cx + 16)
-          .attr("y1", cy)
-          .attr("y2", cy)
-          .attr("stroke", l.color)
-          .attr("stroke-width", 2.2)
-          .attr("stroke-dasharray", l.dashed ? "4,3" : null);
-        lg.append("text").attr("x", cx + 20).attr("y", cy + 3.5).text(l.name);
-        cx += w;
-      }
-      this.legendBottom = cy;
+    const lg = svg.append("g").attr("class", "legend");
+    for (const { l, x: lx, y: ly } of items) {
+      lg.append("line")
+        .attr("x1", lx)
+        .attr("x2", lx + 18)
+        .attr("y1", ly - 4)
+        .attr("y2", ly - 4)
+        .attr("stroke", l.color)
+        .attr("stroke-width", 2.4)
+        .attr("stroke-dasharray", l.dashed ? "4,3" : null);
+      lg.append("text").attr("x", lx + 22).attr("y", ly).text(l.name);
     }
+    this.top = top;
     this.markerG = svg.append("g").attr("class", "marker");
     this.drawMarker();
   }
@@ -178,10 +180,11 @@ export class LinePlot {
     this.markerG.selectAll("*").remove();
     if (this.marker === null || this.marker === undefined) return;
     const xm = this.x(this.marker);
-    this.markerG.append("line").attr("x1", xm).attr("x2", xm).attr("y1", M.top - 4).attr("y2", H - M.bottom).attr("stroke", "#334155").attr("stroke-width", 1).attr("stroke-dasharray", "3,3");
+    this.markerG.append("line").attr("x1", xm).attr("x2", xm).attr("y1", (this.top ?? M.top) - 4).attr("y2", H - M.bottom).attr("stroke", "#334155").attr("stroke-width", 1).attr("stroke-dasharray", "3,3");
     this.markerG
       .append("text")
-      .attr("x", xm + 3)
+      .attr("x", xm > W - 90 ? xm - 3 : xm + 3)
+      .attr("text-anchor", xm > W - 90 ? "end" : "start")
       .attr("y", H - M.bottom - 4)
       .attr("class", "marker-label")
       .text(`epoch ${this.marker}`);
