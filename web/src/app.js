@@ -162,9 +162,13 @@ export class App {
     return this.epochs.length ? this.epochs[this.epochs.length - 1] : this.session?.epoch ?? 0;
   }
 
+  // The slider's epochs: the recorded ones of the series, and (live) the newest epoch of the
+  // history when the series has not caught up yet.
   updateEpochList() {
     this.epochs = this.live ? (this.series?.epochs ?? []).slice() : this.source.stateEpochs();
     if (this.live && this.epochs.length === 0) this.epochs = [0];
+    const newest = this.records.length ? this.records[this.records.length - 1].epoch : null;
+    if (this.live && newest !== null && newest > this.epochs[this.epochs.length - 1]) this.epochs.push(newest);
     const sl = this.ui.slider;
     sl.max = String(Math.max(0, this.epochs.length - 1));
   }
@@ -194,7 +198,7 @@ export class App {
   }
 
   renderEpochLabel(epoch) {
-    const last = this.session?.epoch ?? 0;
+    const last = Math.max(this.session?.epoch ?? 0, this.lastEpoch());
     clear(this.ui.epochLabel).append("epoch ", h("b", { testid: "epoch-value" }, String(epoch)), h("span", { class: "muted" }, ` / ${last}`));
     const rec = this.records.find((r) => r.epoch === epoch);
     const stats = [];
@@ -250,7 +254,8 @@ export class App {
       if (busy) return;
       busy = true;
       try {
-        await this.pollOnce(Date.now() - lastSeries > SERIES_MS ? (lastSeries = Date.now()) : 0);
+        const every = (this.ix?.nParams ?? 0) > 400 ? SERIES_MS * 4 : SERIES_MS;
+        await this.pollOnce(Date.now() - lastSeries > every ? (lastSeries = Date.now()) : 0);
       } catch (e) {
         this.error(e, "training progress");
         this.stopPolling();
@@ -263,16 +268,31 @@ export class App {
   stopPolling() {
     if (this.polling) clearInterval(this.polling);
     this.polling = null;
+    this.pollGen = (this.pollGen || 0) + 1; // answers of polls still in flight are dropped
   }
 
   async pollOnce(withSeries) {
+    const gen = this.pollGen;
     const since = this.records.length ? this.records[this.records.length - 1].epoch : -1;
     const hist = await this.source.history(since);
-    if (hist.records && hist.records.length) this.records.push(...hist.records);
+    if (gen !== this.pollGen) return;
+    if (hist.records && hist.records.length) this.records.push(...hist.records.filter((r) => r.epoch > since));
     this.session.status = hist.status;
     this.session.epoch = hist.epoch;
+    this.updateEpochList();
     const done = hist.status !== "running";
-    if (withSeries || done) await this.pullSeries();
+    if (done) await this.pullSeries();
+    else if (withSeries && !this.seriesBusy) {
+      // In the background: a large network's series is big, the loss and diagram go on.
+      this.seriesBusy = true;
+      this.pullSeries()
+        .catch((e) => this.error(e, "convergence series"))
+        .finally(() => {
+          this.seriesBusy = false;
+          this.renderPlots();
+        });
+    }
+    if (gen !== this.pollGen) return;
     this.renderHeader();
     this.renderPlots();
     if (this.ui.follow.input.checked) this.setView(this.lastEpoch());
@@ -298,6 +318,12 @@ export class App {
       this.series.prediction.push(...s.prediction);
       this.series.target = s.target;
     } else this.series = s; // the server answered with the whole run
+    // Keep the local copy small: every other epoch beyond 3000 (the last always kept).
+    const sr = this.series;
+    if (sr.epochs.length > 3000) {
+      const keep = sr.epochs.map((_, i) => i % 2 === 0 || i === sr.epochs.length - 1);
+      for (const k of ["epochs", "parameters", "prediction"]) sr[k] = sr[k].filter((_, i) => keep[i]);
+    }
     this.updateEpochList();
   }
 

@@ -80,8 +80,11 @@ export class LiveSource {
   history(since = -1) {
     return request("GET", this.sessionUrl(`/history?since=${since}`));
   }
-  series(since) {
-    return request("GET", this.sessionUrl(since === undefined || since === null ? "/series" : `/series?since=${since}`));
+  // The page draws at most a few hundred points per curve and 160 curves: it asks for no more.
+  series(since, { maxEpochs = 600, maxParams = 160 } = {}) {
+    const q = [`max_epochs=${maxEpochs}`, `max_params=${maxParams}`];
+    if (since !== undefined && since !== null) q.unshift(`since=${since}`);
+    return request("GET", this.sessionUrl(`/series?${q.join("&")}`));
   }
   state(epoch) {
     return request("GET", this.sessionUrl(`/state?epoch=${epoch}`));

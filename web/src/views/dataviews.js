@@ -6,9 +6,10 @@ import { clear, h } from "../util/dom.js";
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const SPLIT_COLOR = { train: "#334155", validation: "#e0692f", test: "#2a9d8f" };
 
-function diverging(lo, hi) {
+function diverging(lo, hi, light = false) {
   const mid = (lo + hi) / 2;
-  return d3.scaleLinear().domain([lo, mid, hi]).range([NEG, "#f8fafc", POS]).interpolate(d3.interpolateRgb).clamp(true);
+  const ends = light ? ["#f5b993", "#a9c4f5"] : [NEG, POS];
+  return d3.scaleLinear().domain([lo, mid, hi]).range([ends[0], "#f8fafc", ends[1]]).interpolate(d3.interpolateRgb).clamp(true);
 }
 
 // Paints an S×S grid (row-major, y from min to max) into a PNG data URL, top row = max y.
@@ -72,7 +73,7 @@ export class SurfaceView {
     const prob = s.value_kind === "probability";
     const targets = (s.points || []).map((p) => p.target).filter((t) => typeof t === "number");
     const [vlo, vhi] = prob ? [0, 1] : d3.extent([...s.values, ...targets]);
-    const color = prob ? diverging(0, 1) : d3.scaleSequential(d3.interpolateViridis).domain([vlo, vhi === vlo ? vlo + 1 : vhi]);
+    const color = prob ? diverging(0, 1, true) : d3.scaleSequential(d3.interpolateViridis).domain([vlo, vhi === vlo ? vlo + 1 : vhi]);
     svg
       .append("image")
       .attr("data-testid", "heatmap-image")
@@ -161,8 +162,9 @@ export class SurfaceView {
     const svg = newSvg(el, W, H, "curve");
     svg.append("rect").attr("width", W).attr("height", H).attr("fill", "#fff");
     const pts = s.points || [];
+    const py = (p) => (p.y !== undefined ? p.y : p.target);
     const xs = [...s.x, ...pts.map((p) => p.x)];
-    const ys = [...s.y, ...pts.map((p) => p.target)];
+    const ys = [...s.y, ...pts.map(py)];
     const x = d3.scaleLinear().domain(d3.extent(xs)).nice().range([m.left, W - m.right]);
     const y = d3.scaleLinear().domain(d3.extent(ys)).nice().range([H - m.bottom, m.top]);
     svg.append("g").attr("class", "axis").attr("transform", `translate(0,${H - m.bottom})`).call(d3.axisBottom(x).ticks(6).tickFormat(fmtShort));
@@ -173,7 +175,7 @@ export class SurfaceView {
       .data(pts.slice(0, 3000))
       .join("circle")
       .attr("cx", (p) => x(p.x))
-      .attr("cy", (p) => y(p.target))
+      .attr("cy", (p) => y(py(p)))
       .attr("r", 3)
       .attr("fill", (p) => SPLIT_COLOR[p.split] || "#334155")
       .attr("fill-opacity", 0.7);
@@ -183,9 +185,30 @@ export class SurfaceView {
       .attr("fill", "none")
       .attr("stroke", POS)
       .attr("stroke-width", 2.4);
-    svg.append("text").attr("class", "axis-label").attr("x", (m.left + W - m.right) / 2).attr("y", H - 8).attr("text-anchor", "middle").text(s.x_name || (s.x && s.x.name) || "input");
+    svg.append("text").attr("class", "axis-label").attr("x", (m.left + W - m.right) / 2).attr("y", H - 8).attr("text-anchor", "middle").text(s.x_name || "input");
     svg.append("text").attr("class", "axis-label").attr("transform", `translate(14,${(m.top + H - m.bottom) / 2}) rotate(-90)`).attr("text-anchor", "middle").text(s.y_name || s.target || "target");
     el.append(h("p", { class: "caption-text" }, "Blue line: the network’s prediction over the input range; points: the data (grey train, orange validation, green test)."));
+    const hidden = (s.hidden || []).slice(0, 24);
+    if (hidden.length) {
+      const grid = h("div", { class: "minimaps", testid: "hidden-maps" });
+      el.append(h("div", { class: "subhead" }, "First hidden layer: each node’s output over the input range"), grid);
+      for (const node of hidden) {
+        const wrap = h("figure", { class: "minimap" });
+        const sv = newSvg(wrap, 84, 84, `minicurve-${node.node}`);
+        sv.append("rect").attr("width", 84).attr("height", 84).attr("fill", "#fff");
+        const [lo, hi] = d3.extent(node.values);
+        const mx = d3.scaleLinear().domain(d3.extent(s.x)).range([4, 80]);
+        const my = d3.scaleLinear().domain(lo === hi ? [lo - 1, hi + 1] : [lo, hi]).range([78, 6]);
+        if (lo < 0 && hi > 0) sv.append("line").attr("x1", 4).attr("x2", 80).attr("y1", my(0)).attr("y2", my(0)).attr("stroke", "#cbd5e1");
+        sv.append("path")
+          .attr("d", d3.line()(node.values.map((v, i) => [mx(s.x[i]), my(v)])))
+          .attr("fill", "none")
+          .attr("stroke", "#8e5cc8")
+          .attr("stroke-width", 1.8);
+        wrap.append(h("figcaption", {}, h("b", {}, node.node), ` ${fmtShort(lo)}…${fmtShort(hi)}`));
+        grid.append(wrap);
+      }
+    }
   }
 }
 

@@ -102,8 +102,11 @@ export class Diagram {
       sp = Math.min(44, (H - 60) / maxN);
       r = Math.max(2.5, Math.min(14, sp * 0.36));
     }
-    this.showOutputLabels = !this.detailed && layers[L - 1].length <= 16;
-    this.showNames = this.detailed || sp >= 20;
+    // Large drawings spread every layer over the full height on its own.
+    const spOf = (l) => (this.detailed || this.medium ? sp : Math.min(44, (H - 60) / layers[l].length));
+    const rOf = (l) => (this.detailed || this.medium ? r : Math.max(2.5, Math.min(14, spOf(l) * 0.36)));
+    this.showOutputLabels = !this.detailed && spOf(L - 1) >= 15;
+    this.showNames = this.detailed || this.medium || sp >= 20;
     this.r = r;
     const left = 80;
     const right = this.showOutputLabels || this.detailed ? 190 : 60;
@@ -112,7 +115,7 @@ export class Diagram {
     layers.forEach((nodes, l) => {
       const n = nodes.length;
       nodes.forEach((node, k) => {
-        pos.set(node.id, { x: xOf(l), y: H / 2 + (k - (n - 1) / 2) * sp + (this.detailed ? 6 : 0) });
+        pos.set(node.id, { x: xOf(l), y: H / 2 + (k - (n - 1) / 2) * spOf(l) + (this.detailed ? 6 : 0), r: rOf(l) });
       });
     });
     this.pos = pos;
@@ -142,10 +145,10 @@ export class Diagram {
       const dx = w.b.x - w.a.x;
       const dy = w.b.y - w.a.y;
       const len = Math.hypot(dx, dy);
-      const x0 = w.a.x + (dx / len) * r;
-      const y0 = w.a.y + (dy / len) * r;
-      const x1 = w.b.x - (dx / len) * r;
-      const y1 = w.b.y - (dy / len) * r;
+      const x0 = w.a.x + (dx / len) * w.a.r;
+      const y0 = w.a.y + (dy / len) * w.a.r;
+      const x1 = w.b.x - (dx / len) * w.b.r;
+      const y1 = w.b.y - (dy / len) * w.b.r;
       return [x0 + t * (x1 - x0), y0 + t * (y1 - y0)];
     };
     this.connSel = conn
@@ -227,7 +230,7 @@ export class Diagram {
       .attr("transform", (n) => `translate(${n.p.x},${n.p.y})`);
     this.circles = this.nodeG
       .append("circle")
-      .attr("r", r)
+      .attr("r", (n) => n.p.r)
       .attr("data-testid", (n) => `node-${n.name}`)
       .style("cursor", "pointer")
       .on("click", (e, n) => {
@@ -238,11 +241,12 @@ export class Diagram {
       .on("mouseleave", () => this.tooltip.hide());
     if (this.showNames)
       this.nodeG
+        .filter((n) => this.detailed || this.medium || n.p.r >= 8)
         .append("text")
         .attr("class", "node-name")
         .attr("text-anchor", "middle")
         .attr("dy", "0.35em")
-        .attr("font-size", this.detailed ? 13 : Math.max(7, Math.min(11.5, r * 0.82)))
+        .attr("font-size", (n) => (this.detailed ? 13 : Math.max(7, Math.min(11.5, n.p.r * 0.82))))
         .style("pointer-events", "none")
         .text((n) => n.name);
 
@@ -253,7 +257,7 @@ export class Diagram {
       .append("text")
       .attr("class", "lbl lbl-node-fwd")
       .attr("text-anchor", (n) => (side(n) ? "start" : "middle"))
-      .attr("x", (n) => (side(n) ? r + 6 : 0))
+      .attr("x", (n) => (side(n) ? n.p.r + 6 : 0))
       .attr("y", (n) => (side(n) ? -3 : r + 15));
     fwd.append("tspan").attr("class", "k").text((n) => (n.layer === 0 ? "in/out " : "in "));
     fwd.filter((n) => n.layer > 0).append("tspan").attr("class", "v").attr("data-testid", (n) => `node-in-${n.name}`);
@@ -267,7 +271,7 @@ export class Diagram {
       .append("text")
       .attr("class", "lbl lbl-node-grad")
       .attr("text-anchor", (n) => (side(n) ? "start" : "middle"))
-      .attr("x", (n) => (side(n) ? r + 6 : 0))
+      .attr("x", (n) => (side(n) ? n.p.r + 6 : 0))
       .attr("y", (n) => (side(n) ? 11 : r + 29));
     grad.append("tspan").attr("class", "k").text("← ");
     grad.append("tspan").attr("class", "k dname-in");

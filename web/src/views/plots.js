@@ -236,15 +236,20 @@ export class ConvergencePlots {
     const predLines = [];
     for (let k = 0; k < nOut && k < 12; k++) {
       const c = PALETTE[k % PALETTE.length];
-      predLines.push({ name: `${outNames[k]} (ŷ)`, color: c, xs, ys: idx.map((i) => series.prediction[i][k]) });
-      predLines.push({ name: `target ${outNames[k]}`, color: c, xs: [xs[0], xs[xs.length - 1]], ys: [series.target[k], series.target[k]], dashed: true, width: 1.2 });
+      const legend = nOut <= 3;
+      predLines.push({ name: `${outNames[k]} (ŷ)`, color: c, xs, ys: idx.map((i) => series.prediction[i][k]), legend });
+      predLines.push({ name: `target ${outNames[k]}`, color: c, xs: [xs[0], xs[xs.length - 1]], ys: [series.target[k], series.target[k]], dashed: true, width: 1.2, legend });
     }
-    this.pred.setData({ lines: predLines, note: nOut > 12 ? `first 12 of ${nOut} outputs` : "" });
+    const note = nOut > 12 ? `first 12 of ${nOut} outputs; dashed: targets` : nOut > 3 ? `${nOut} outputs; dashed: targets` : "";
+    this.pred.setData({ lines: predLines, note });
 
     const nW = network.weights.length;
     const nB = network.biases.length;
-    const pickCurves = (n, max) => (n <= max ? d3.range(n) : d3.range(max).map((k) => Math.round((k * (n - 1)) / (max - 1))));
-    const wi = pickCurves(nW, 120);
+    // With max_params the server sends some columns only; param_index names them.
+    const colOf = series.param_index ? new Map(series.param_index.map((flat, c) => [flat, c])) : null;
+    const col = (flat) => (colOf ? colOf.get(flat) : flat);
+    const pick = (list, max) => (list.length <= max ? list : d3.range(max).map((k) => list[Math.round((k * (list.length - 1)) / (max - 1))]));
+    const wi = pick(d3.range(nW).filter((j) => col(j) !== undefined), 120);
     const many = nW > 12;
     const layerColor = (layer) => PALETTE[(layer - 1) % PALETTE.length];
     this.weights.setData({
@@ -253,13 +258,13 @@ export class ConvergencePlots {
         name: network.weights[j].name,
         color: many ? layerColor(network.weights[j].layer) : PALETTE[k % PALETTE.length],
         xs,
-        ys: idx.map((i) => series.parameters[i][j]),
+        ys: idx.map((i) => series.parameters[i][col(j)]),
         width: many ? 1 : 1.6,
         opacity: many ? 0.55 : 1,
         legend: !many,
       })),
     });
-    const bi = pickCurves(nB, 120);
+    const bi = pick(d3.range(nB).filter((j) => col(nW + j) !== undefined), 120);
     const manyB = nB > 12;
     this.biases.setData({
       note: bi.length < nB ? `${bi.length} of ${nB} biases` : manyB ? `${nB} biases, coloured by layer` : "",
@@ -267,7 +272,7 @@ export class ConvergencePlots {
         name: network.biases[j].name,
         color: manyB ? layerColor(network.biases[j].layer) : PALETTE[k % PALETTE.length],
         xs,
-        ys: idx.map((i) => series.parameters[i][nW + j]),
+        ys: idx.map((i) => series.parameters[i][col(nW + j)]),
         width: manyB ? 1 : 1.6,
         opacity: manyB ? 0.55 : 1,
         legend: !manyB,
