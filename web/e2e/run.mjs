@@ -4,7 +4,7 @@
 //   ANNLAB_BIN=build/release/annlab npm run e2e --prefix web
 import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync, mkdtempSync, existsSync } from "node:fs";
+import { mkdirSync, writeFileSync, readFileSync, mkdtempSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -213,6 +213,19 @@ async function main() {
     const status = await text(page, "status");
     expect(status !== "running", "scrubbing started training");
     await shot(page, "04-slider-epoch10.png");
+  });
+
+  await check("export the diagram as SVG (styles inline) and PNG", async () => {
+    const [svgDl] = await Promise.all([page.waitForEvent("download", { timeout: T }), page.getByTestId("export-diagram-svg").click()]);
+    const svgPath = join(outDir, "diagram.svg");
+    await svgDl.saveAs(svgPath);
+    const svg = readFileSync(svgPath, "utf8");
+    expect(svg.includes("<svg") && svg.includes("O6") && /style="[^"]*fill:/.test(svg), "the SVG should hold the drawing with inline styles");
+    const [pngDl] = await Promise.all([page.waitForEvent("download", { timeout: T }), page.getByTestId("export-diagram-png").click()]);
+    const pngPath = join(outDir, "diagram.png");
+    await pngDl.saveAs(pngPath);
+    const png = readFileSync(pngPath);
+    expect(png.length > 5000 && png.subarray(1, 4).toString() === "PNG", `the PNG export is not a PNG image (${png.length} bytes)`);
   });
 
   let reportPath = null;

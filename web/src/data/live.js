@@ -78,7 +78,7 @@ export class LiveSource {
     return this.current;
   }
   history(since = -1) {
-    return request("GET", this.sessionUrl(`/history?since=${since}`));
+    return request("GET", this.sessionUrl(`/history?since=${since}&max_records=2000`));
   }
   // The page draws at most a few hundred points per curve and 160 curves: it asks for no more.
   series(since, { maxEpochs = 600, maxParams = 160 } = {}) {

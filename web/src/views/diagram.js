@@ -79,6 +79,7 @@ export class Diagram {
   setNetwork(net) {
     this.net = net;
     this.ix = indexNetwork(net);
+    this.tooltip.hide();
     this.trace = null;
     const { layers } = this.ix;
     const maxN = d3.max(layers, (l) => l.length);
@@ -92,7 +93,7 @@ export class Diagram {
     if (this.detailed) {
       sp = maxN <= 3 ? 128 : maxN <= 4 ? 116 : 104;
       r = 19;
-      H = Math.max(360, maxN * sp + 70);
+      H = Math.max(380, maxN * sp + 80);
     } else if (this.medium) {
       sp = maxN <= 6 ? 78 : 62;
       r = 14;
@@ -103,13 +104,20 @@ export class Diagram {
       r = Math.max(2.5, Math.min(14, sp * 0.36));
     }
     // Large drawings spread every layer over the full height on its own.
-    const spOf = (l) => (this.detailed || this.medium ? sp : Math.min(44, (H - 60) / layers[l].length));
+    // Small drawings spread a narrow layer over the height of the widest (as the chapter's
+    // figure: H4 level with I1, H5 with I3); large ones spread every layer on its own.
+    const spOf = (l) => {
+      const n = layers[l].length;
+      if (this.detailed) return n > 1 ? Math.min(2 * sp, ((maxN - 1) * sp) / (n - 1)) : sp;
+      if (this.medium) return sp;
+      return Math.min(44, (H - 60) / n);
+    };
     const rOf = (l) => (this.detailed || this.medium ? r : Math.max(2.5, Math.min(14, spOf(l) * 0.36)));
     this.showOutputLabels = !this.detailed && spOf(L - 1) >= 15;
     this.showNames = this.detailed || this.medium || sp >= 20;
     this.r = r;
-    const left = 80;
-    const right = this.showOutputLabels || this.detailed ? 190 : 60;
+    const left = this.detailed || this.medium ? 150 : 80;
+    const right = this.detailed || this.medium ? 240 : this.showOutputLabels ? 200 : 60;
     const xOf = (l) => (L === 1 ? W / 2 : left + (l * (W - left - right)) / (L - 1));
     const pos = new Map();
     layers.forEach((nodes, l) => {
@@ -251,14 +259,25 @@ export class Diagram {
         .text((n) => n.name);
 
     const withLabels = (n) => this.detailed || this.medium || (this.showOutputLabels && n.layer === L - 1);
-    const side = (n) => !this.detailed; // compact: output labels to the right of the node
+    // Where a node's value labels go: inputs to the left (nothing comes in there), others to
+    // the right; in the small drawing, hidden nodes above the middle carry them above their
+    // outgoing lines and those below the middle under them.
+    const place = (n) => {
+      const rr = n.p.r;
+      if (n.layer === 0) return { anchor: "end", x: -rr - 6, y1: -3, y2: 11 };
+      if (!this.detailed || n.layer === L - 1) return { anchor: "start", x: rr + 6, y1: -3, y2: 11 };
+      const dy = n.p.y - H / 2 - 6;
+      if (dy < -1) return { anchor: "start", x: rr + 4, y1: -17, y2: -4 };
+      if (dy > 1) return { anchor: "start", x: rr + 4, y1: 17, y2: 30 };
+      return { anchor: "start", x: rr + 6, y1: -3, y2: 11 };
+    };
     const lblNodes = this.nodeG.filter(withLabels);
     const fwd = lblNodes
       .append("text")
       .attr("class", "lbl lbl-node-fwd")
-      .attr("text-anchor", (n) => (side(n) ? "start" : "middle"))
-      .attr("x", (n) => (side(n) ? n.p.r + 6 : 0))
-      .attr("y", (n) => (side(n) ? -3 : r + 15));
+      .attr("text-anchor", (n) => place(n).anchor)
+      .attr("x", (n) => place(n).x)
+      .attr("y", (n) => place(n).y1);
     fwd.append("tspan").attr("class", "k").text((n) => (n.layer === 0 ? "in/out " : "in "));
     fwd.filter((n) => n.layer > 0).append("tspan").attr("class", "v").attr("data-testid", (n) => `node-in-${n.name}`);
     fwd.filter((n) => n.layer > 0).append("tspan").attr("class", "k").text("  out ");
@@ -270,9 +289,9 @@ export class Diagram {
     const grad = lblNodes
       .append("text")
       .attr("class", "lbl lbl-node-grad")
-      .attr("text-anchor", (n) => (side(n) ? "start" : "middle"))
-      .attr("x", (n) => (side(n) ? n.p.r + 6 : 0))
-      .attr("y", (n) => (side(n) ? 11 : r + 29));
+      .attr("text-anchor", (n) => place(n).anchor)
+      .attr("x", (n) => place(n).x)
+      .attr("y", (n) => place(n).y2);
     grad.append("tspan").attr("class", "k").text("← ");
     grad.append("tspan").attr("class", "k dname-in");
     grad.append("tspan").attr("class", "v").attr("data-testid", (n) => `node-din-${n.name}`);
@@ -288,7 +307,7 @@ export class Diagram {
     const badge = biasNodes
       .append("g")
       .attr("class", "bias")
-      .attr("transform", `translate(0,${-r - 14})`)
+      .attr("transform", `translate(0,${-r - 18})`)
       .style("cursor", "pointer")
       .on("click", (e, n) => {
         e.stopPropagation();
@@ -296,7 +315,7 @@ export class Diagram {
       })
       .on("mousemove", (e, n) => this.tooltip.show(e, this.biasTip(this.ix.biasOf.get(n.id))))
       .on("mouseleave", () => this.tooltip.hide());
-    badge.append("line").attr("x1", 0).attr("x2", 0).attr("y1", 5).attr("y2", 14).attr("stroke", "#9aa5b1").attr("stroke-dasharray", "2,2");
+    badge.append("line").attr("x1", 0).attr("x2", 0).attr("y1", 5).attr("y2", 18).attr("stroke", "#9aa5b1").attr("stroke-dasharray", "2,2");
     badge.append("rect").attr("x", -5).attr("y", -5).attr("width", 10).attr("height", 10).attr("rx", 2).attr("data-testid", (n) => `biasnode-${n.id}`);
     this.biasLabel = badge
       .append("text")
