@@ -85,7 +85,7 @@ export class Diagram {
     const maxN = d3.max(layers, (l) => l.length);
     // Three drawings: every label (small networks), node values beside the nodes (medium),
     // values on hover only (large).
-    this.detailed = maxN <= 4 && net.weights.length <= 40;
+    this.detailed = maxN <= 3 && net.weights.length <= 30;
     this.medium = !this.detailed && maxN <= 10 && net.weights.length <= 240;
     const L = layers.length;
     const W = 920;
@@ -192,7 +192,7 @@ export class Diagram {
       .on("mouseleave", () => this.tooltip.hide());
 
     const labels = v.append("g").attr("class", "labels");
-    const mkLabel = (cls, t, testid) =>
+    const mkLabel = (cls, t, testid, dy = 4) =>
       labels
         .selectAll(`text.${cls}`)
         .data(this.detailed ? weights : [])
@@ -200,7 +200,7 @@ export class Diagram {
         .attr("class", `lbl ${cls}`)
         .attr("data-testid", (w) => `${testid}-${w.key}`)
         .attr("x", (w) => at(w, t)[0])
-        .attr("y", (w) => at(w, t)[1] + 4)
+        .attr("y", (w) => at(w, t)[1] + dy)
         .attr("text-anchor", "middle")
         .style("cursor", "pointer")
         .on("click", (e, w) => {
@@ -209,8 +209,8 @@ export class Diagram {
         })
         .on("mousemove", (e, w) => this.tooltip.show(e, this.weightTip(w.i)))
         .on("mouseleave", () => this.tooltip.hide());
-    this.wLabel = mkLabel("lbl-weight", 0.2, "weight");
-    this.gLabel = mkLabel("lbl-grad", 0.42, "wgrad");
+    this.wLabel = mkLabel("lbl-weight", 0.17, "weight", -4); // above the line
+    this.gLabel = mkLabel("lbl-grad", 0.44, "wgrad", 14); // under the line
     this.cLabel = mkLabel("lbl-contrib", 0.8, "contrib");
     // Backward arrows: a short red segment along each connection, pointing to its source.
     this.arrows = labels
@@ -219,8 +219,8 @@ export class Diagram {
       .join("line")
       .attr("class", "grad-arrow")
       .each(function (w) {
-        const [xa, ya] = at(w, 0.6);
-        const [xb, yb] = at(w, 0.54);
+        const [xa, ya] = at(w, 0.64);
+        const [xb, yb] = at(w, 0.58);
         d3.select(this).attr("x1", xa).attr("y1", ya).attr("x2", xb).attr("y2", yb);
       })
       .attr("stroke", GRAD)
@@ -302,12 +302,21 @@ export class Diagram {
       this.select({ kind: "node", id: n.id });
     });
 
-    // Bias badges above every non-input node (detailed drawing).
+    // Bias badges (detailed drawing): a small square joined to its node; above the node in
+    // the middle, to the upper left of hidden nodes above the middle and the lower left of
+    // those below, where no connection runs.
+    const bplace = (n) => {
+      const dy = n.p.y - H / 2 - 6;
+      const hidden = n.layer < L - 1;
+      if (hidden && dy < -1) return { x: -r - 10, y: -r - 12, anchor: "end", tx: -8, ty: 4, gy: -9 };
+      if (hidden && dy > 1) return { x: -r - 10, y: r + 12, anchor: "end", tx: -8, ty: 4, gy: 17 };
+      return { x: 0, y: -r - 18, anchor: "start", tx: 9, ty: 4, gy: -9 };
+    };
     const biasNodes = this.nodeG.filter((n) => n.layer > 0 && this.detailed);
     const badge = biasNodes
       .append("g")
       .attr("class", "bias")
-      .attr("transform", `translate(0,${-r - 18})`)
+      .attr("transform", (n) => `translate(${bplace(n).x},${bplace(n).y})`)
       .style("cursor", "pointer")
       .on("click", (e, n) => {
         e.stopPropagation();
@@ -315,19 +324,33 @@ export class Diagram {
       })
       .on("mousemove", (e, n) => this.tooltip.show(e, this.biasTip(this.ix.biasOf.get(n.id))))
       .on("mouseleave", () => this.tooltip.hide());
-    badge.append("line").attr("x1", 0).attr("x2", 0).attr("y1", 5).attr("y2", 18).attr("stroke", "#9aa5b1").attr("stroke-dasharray", "2,2");
+    badge
+      .append("line")
+      .each(function (n) {
+        const b = bplace(n);
+        const len = Math.hypot(b.x, b.y);
+        d3.select(this)
+          .attr("x1", (-b.x / len) * 6)
+          .attr("y1", (-b.y / len) * 6)
+          .attr("x2", -b.x * (1 - r / len))
+          .attr("y2", -b.y * (1 - r / len));
+      })
+      .attr("stroke", "#9aa5b1")
+      .attr("stroke-dasharray", "2,2");
     badge.append("rect").attr("x", -5).attr("y", -5).attr("width", 10).attr("height", 10).attr("rx", 2).attr("data-testid", (n) => `biasnode-${n.id}`);
     this.biasLabel = badge
       .append("text")
       .attr("class", "lbl lbl-bias")
-      .attr("x", 9)
-      .attr("y", 4)
+      .attr("text-anchor", (n) => bplace(n).anchor)
+      .attr("x", (n) => bplace(n).tx)
+      .attr("y", (n) => bplace(n).ty)
       .attr("data-testid", (n) => `bias-${n.id}`);
     this.biasGrad = badge
       .append("text")
       .attr("class", "lbl lbl-grad lbl-bias-grad")
-      .attr("x", 9)
-      .attr("y", -9)
+      .attr("text-anchor", (n) => bplace(n).anchor)
+      .attr("x", (n) => bplace(n).tx)
+      .attr("y", (n) => bplace(n).gy)
       .attr("data-testid", (n) => `bgrad-${n.id}`);
     this.applyToggles();
     this.markSelection();
