@@ -394,11 +394,11 @@ export class Diagram {
     const width = d3
       .scaleSqrt()
       .domain([0, maxAbs])
-      .range(this.detailed ? [0.6, 7] : [0.25, 3.2]);
+      .range(this.detailed ? [0.6, 7] : this.medium ? [0.5, 5] : [0.25, 3.2]);
     this.connSel
       .attr("stroke", (w) => (W[w.i] >= 0 ? POS : NEG))
       .attr("stroke-width", (w) => width(Math.abs(W[w.i])))
-      .attr("stroke-opacity", this.detailed ? 0.75 : this.net.weights.length > 600 ? 0.3 : 0.5);
+      .attr("stroke-opacity", this.detailed || this.medium ? 0.75 : this.net.weights.length > 600 ? 0.3 : 0.5);
     const ni = this.ix.nodeIndex;
     const out = (id) => trace.node_out[ni.get(id)];
     if (this.detailed) {
