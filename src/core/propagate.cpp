@@ -21,9 +21,46 @@ using RowVec = Eigen::Matrix<T, 1, Eigen::Dynamic>;
 // bench/bench_core: the Eigen call overhead is ~50 ns).
 constexpr long kSmallWork = 4096;
 
+// Products of at least this many multiply-adds are cut into two fixed column halves
+// (whatever the thread count, so results do not depend on it) that two threads can run.
+constexpr long kSplitWork = long(1) << 20;
+
+// The first half of n columns, rounded up to whole 64-byte vectors.
+inline long first_half(long n) {
+  return std::min(n, (n / 2 + 15) / 16 * 16);
+}
+
+// Runs part(begin, count) on [0, first_half(n)) and the rest, on two threads when the pool
+// has them; one part [0, n) when the product is too small to cut.
+template <class F>
+void in_halves(WorkerPool* pool, long work, long n, F&& part) {
+  const long h = first_half(n);
+  if (work < kSplitWork || h >= n) return part(0L, n);
+  const auto half = [&](int i) { i == 0 ? part(0L, h) : part(h, n - h); };
+  if (pool)
+    pool->run(2, half);
+  else
+    half(0), half(1);
+}
+
+// Element-wise work over a rows x cols block: two row halves from this many elements on.
+constexpr long kSplitElements = long(1) << 15;
+
+template <class F>
+void rows_in_halves(WorkerPool* pool, long rows, long cols, F&& part) {
+  if (rows * cols < kSplitElements) return part(0L, rows);
+  for_halves(pool, rows, 2, part);
+}
+
+template <class T>
+using Strided = Eigen::Map<RowMat<T>, 0, Eigen::OuterStride<>>;
+template <class T>
+using ConstStrided = Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>>;
+
 // Z (B x k) = A (B x p)·Wᵀ + b, W is k x p row-major.
 template <class T>
-void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, long k) {
+void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, long k,
+                   WorkerPool* pool) {
   if (B * p * k < kSmallWork) {
     for (long r = 0; r < B; ++r) {
       const T* ar = A + r * p;
@@ -37,17 +74,21 @@ void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, lon
     }
     return;
   }
-  Eigen::Map<const RowMat<T>> a(A, B, p), w(W, k, p);
-  Eigen::Map<RowMat<T>> z(Z, B, k);
-  z.noalias() = a * w.transpose();
-  z.rowwise() += Eigen::Map<const RowVec<T>>(b, k);
+  // Columns [j0, j0 + c) of Z: the bias first, then the GEMM accumulates onto it (no
+  // zero-fill pass, no bias pass).
+  in_halves(pool, B * p * k, k, [&](long j0, long c) {
+    Strided<T> z(Z + j0, B, c, Eigen::OuterStride<>(k));
+    z.rowwise() = Eigen::Map<const RowVec<T>>(b + j0, c);
+    z.noalias() += Eigen::Map<const RowMat<T>>(A, B, p) *
+                   Eigen::Map<const RowMat<T>>(W + j0 * p, c, p).transpose();
+  });
 }
 
 // dW (k x p) = inv·dZᵀ·A, db (k) = inv·Σ_rows dZ, and, if dA_prev is not null,
 // dA_prev (B x p) = dZ·W (per sample: dL/d(output of node i) = Σ_j λ(i,j)·dL/d(input of j)).
 template <class T>
 void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_prev, long B, long p,
-                    long k, T inv) {
+                    long k, T inv, WorkerPool* pool) {
   if (B * p * k < kSmallWork) {
     // Row 0 assigns and later rows accumulate: no zero-fill pass, whose wide stores would
     // stall the narrow loads that follow (store forwarding) on these tiny arrays.
@@ -80,10 +121,12 @@ void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
     }
     return;
   }
-  Eigen::Map<const RowMat<T>> a(A, B, p), w(W, k, p), dz(dZ, B, k);
-  Eigen::Map<RowMat<T>> dw(dW, k, p);
-  dw.noalias() = dz.transpose() * a;
-  dw *= inv;
+  // Rows [j0, j0 + c) of dW (nodes j0.., columns of dZ); inv rides in the GEMM's alpha.
+  in_halves(pool, B * p * k, k, [&](long j0, long c) {
+    Eigen::Map<RowMat<T>>(dW + j0 * p, c, p).noalias() =
+        inv * (ConstStrided<T>(dZ + j0, B, c, Eigen::OuterStride<>(k)).transpose() *
+               Eigen::Map<const RowMat<T>>(A, B, p));
+  });
   // db sums rows in a fixed order (row 0, 1, ...), vectorized across nodes: Eigen's
   // colwise().sum() would pick its reduction order from the buffer's alignment, so the same
   // inputs could round differently from run to run.
@@ -93,7 +136,13 @@ void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
     for (long j = 0; j < k; ++j) db[j] += gr[j];
   }
   for (long j = 0; j < k; ++j) db[j] *= inv;
-  if (dA_prev) Eigen::Map<RowMat<T>>(dA_prev, B, p).noalias() = dz * w;
+  // Columns [i0, i0 + c) of dA_prev.
+  if (dA_prev)
+    in_halves(pool, B * p * k, p, [&](long i0, long c) {
+      Strided<T>(dA_prev + i0, B, c, Eigen::OuterStride<>(p)).noalias() =
+          Eigen::Map<const RowMat<T>>(dZ, B, k) *
+          ConstStrided<T>(W + i0, k, c, Eigen::OuterStride<>(p));
+    });
 }
 
 }  // namespace
@@ -106,6 +155,13 @@ Propagator<T>::Propagator(const Architecture& arch) : arch_(arch) {
   a_.resize(n);
   dz_.resize(n);
   da_.resize(n);
+}
+
+template <class T>
+void Propagator<T>::set_threads(int threads) {
+  threads = std::max(threads, 1);
+  if (threads == this->threads()) return;
+  pool_ = threads > 1 ? std::make_shared<WorkerPool>(threads) : nullptr;
 }
 
 template <class T>
@@ -143,12 +199,19 @@ const T* Propagator<T>::forward(const Network<T>& net, const T* x, long batch) {
   batch_ = batch;
   has_backward_ = false;
   const long l0 = arch_.widths[0];
-  std::copy(x, x + batch * l0, a_[0].begin());  // input nodes pass the predictor through
+  WorkerPool* pool = pool_.get();
+  rows_in_halves(pool, batch, l0, [&](long r0, long rc) {  // input nodes pass X through
+    std::copy(x + r0 * l0, x + (r0 + rc) * l0, a_[0].begin() + r0 * l0);
+  });
   const int n = arch_.layers();
   for (int l = 1; l <= n; ++l) {
     const long p = arch_.widths[l - 1], k = arch_.widths[l];
-    dense_forward(a_[l - 1].data(), net.weights(l), net.biases(l), z_[l].data(), batch, p, k);
-    activation_forward(arch_.activations[l - 1], z_[l].data(), a_[l].data(), batch, k);
+    dense_forward(a_[l - 1].data(), net.weights(l), net.biases(l), z_[l].data(), batch, p, k,
+                  pool_.get());
+    rows_in_halves(pool, batch, k, [&](long r0, long rc) {
+      activation_forward(arch_.activations[l - 1], z_[l].data() + r0 * k, a_[l].data() + r0 * k, rc,
+                         k);
+    });
   }
   return a_[n].data();
 }
@@ -194,10 +257,13 @@ void Propagator<T>::backward(const Network<T>& net, const T* y, std::span<T> gra
     const std::size_t bo = net.layout().bias_offset[l - 1];
     dense_backward(a_[l - 1].data(), net.weights(l), dz_[l].data(), grad.data() + wo,
                    grad.data() + bo, l > 1 || input_gradient_ ? da_[l - 1].data() : nullptr, B, p,
-                   k, inv);
+                   k, inv, pool_.get());
     if (l > 1)
-      activation_backward(arch_.activations[l - 2], z_[l - 1].data(), a_[l - 1].data(),
-                          da_[l - 1].data(), dz_[l - 1].data(), B, p);
+      rows_in_halves(pool_.get(), B, p, [&](long r0, long rc) {
+        const long o = r0 * p;
+        activation_backward(arch_.activations[l - 2], z_[l - 1].data() + o, a_[l - 1].data() + o,
+                            da_[l - 1].data() + o, dz_[l - 1].data() + o, rc, p);
+      });
   }
   has_backward_ = true;
 }

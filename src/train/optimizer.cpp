@@ -5,8 +5,12 @@
 #include "annlab/train/optimizer.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
 
 #include "annlab/core/error.hpp"
 #include "annlab/train/gd.hpp"
@@ -44,6 +48,34 @@ void check_sizes(std::size_t size, std::size_t params, std::size_t grad) {
                      std::to_string(grad) + " gradients");
 }
 
+// Update loops split in two halves on the pool from this many parameters on.
+constexpr long kSplit = long(1) << 15;
+
+// |x| as an ordered bit pattern: the sign bit cleared. An integer max over these vectorizes
+// (a floating-point max reduction would not), and inf and NaN come out above every finite
+// magnitude, so magnitude(largest) is +inf or NaN when anything was not finite.
+template <class T>
+using MagBits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+template <class T>
+inline MagBits<T> mag_bits(T x) {
+  return std::bit_cast<MagBits<T>>(x) & (~MagBits<T>(0) >> 1);
+}
+template <class T>
+inline double magnitude(MagBits<T> bits) {
+  return double(std::bit_cast<T>(bits));
+}
+
+// The largest |state| over both halves of one step (each half writes its own slot).
+template <class T>
+struct StateMax {
+  MagBits<T> part[2] = {0, 0};
+  void set(long begin, MagBits<T> m) { part[begin == 0 ? 0 : 1] = m; }
+  double value() const { return magnitude<T>(std::max(part[0], part[1])); }
+};
+
+// Rounding slack for the bounds below (each is exact arithmetic on magnitudes).
+constexpr double kSlack = 1.001;
+
 // θ ← θ - η·(g + wd·θ); with wd = 0 exactly gd_update (the chapter's loop, bit for bit).
 template <class T>
 class Gd final : public Optimizer<T> {
@@ -52,12 +84,17 @@ class Gd final : public Optimizer<T> {
   void step(std::span<T> params, std::span<const T> grad, double learning_rate) override {
     check_sizes(size_, params.size(), grad.size());
     const T lr = static_cast<T>(learning_rate);
-    if (wd_ == T(0)) return gd_update<T>(params, grad, lr);
-    T* p = params.data();
-    const T* g = grad.data();
-    for (std::size_t i = 0; i < size_; ++i) p[i] -= lr * (g[i] + wd_ * p[i]);
+    for_halves(this->pool_, long(size_), kSplit, [&](long b, long c) {
+      if (wd_ == T(0)) return gd_update<T>(params.subspan(b, c), grad.subspan(b, c), lr);
+      T* p = params.data();
+      const T* g = grad.data();
+      for (long i = b; i < b + c; ++i) p[i] -= lr * (g[i] + wd_ * p[i]);
+    });
   }
   void reset() override {}
+  double step_bound(double gmax, double pmax, double lr) const override {
+    return kSlack * (pmax * (1 + lr * double(wd_)) + lr * gmax);
+  }
 
  private:
   T wd_;
@@ -77,26 +114,41 @@ class Momentum final : public Optimizer<T> {
     T* p = params.data();
     const T* g = grad.data();
     T* v = v_.data();
-    const std::size_t n = v_.size();
-    if (nesterov_) {
-      for (std::size_t i = 0; i < n; ++i) {
-        const T gi = g[i] + wd_ * p[i];
-        v[i] = mu_ * v[i] + gi;
-        p[i] -= lr * (gi + mu_ * v[i]);
+    for_halves(this->pool_, long(v_.size()), kSplit, [&](long b, long c) {
+      MagBits<T> vm = 0;
+      if (nesterov_) {
+        for (long i = b; i < b + c; ++i) {
+          const T gi = g[i] + wd_ * p[i];
+          v[i] = mu_ * v[i] + gi;
+          p[i] -= lr * (gi + mu_ * v[i]);
+          vm = std::max(vm, mag_bits(v[i]));
+        }
+      } else {
+        for (long i = b; i < b + c; ++i) {
+          v[i] = mu_ * v[i] + (g[i] + wd_ * p[i]);
+          p[i] -= lr * v[i];
+          vm = std::max(vm, mag_bits(v[i]));
+        }
       }
-    } else {
-      for (std::size_t i = 0; i < n; ++i) {
-        v[i] = mu_ * v[i] + (g[i] + wd_ * p[i]);
-        p[i] -= lr * v[i];
-      }
-    }
+      v_max_.set(b, vm);
+    });
   }
-  void reset() override { std::fill(v_.begin(), v_.end(), T(0)); }
+  void reset() override {
+    std::fill(v_.begin(), v_.end(), T(0));
+    v_max_ = {};
+  }
+  // |v'| <= μ|v| + |g| + wd|θ|;  |θ'| <= |θ| + η|v'|  (nesterov: + η(|g| + wd|θ| + μ|v'|)).
+  double step_bound(double gmax, double pmax, double lr) const override {
+    const double gi = gmax + double(wd_) * pmax;
+    const double v = double(mu_) * v_max_.value() + gi;
+    return kSlack * (pmax + lr * (nesterov_ ? gi + double(mu_) * v : v));
+  }
 
  private:
   T mu_, wd_;
   bool nesterov_;
-  std::vector<T> v_;  // velocity, parameter layout
+  std::vector<T> v_;     // velocity, parameter layout
+  StateMax<T> v_max_{};  // largest |v| after the last step
 };
 
 // s ← ρ·s + (1-ρ)·g²;  θ ← θ - η·g/(√s + ε)   with g ← g + wd·θ first.
@@ -115,13 +167,25 @@ class RmsProp final : public Optimizer<T> {
     T* p = params.data();
     const T* g = grad.data();
     T* s = s_.data();
-    for (std::size_t i = 0, n = s_.size(); i < n; ++i) {
-      const T gi = g[i] + wd_ * p[i];
-      s[i] = rho_ * s[i] + one_minus_rho_ * gi * gi;
-      p[i] -= lr * gi / (std::sqrt(s[i]) + eps_);
-    }
+    for_halves(this->pool_, long(s_.size()), kSplit, [&](long b, long c) {
+      for (long i = b; i < b + c; ++i) {
+        const T gi = g[i] + wd_ * p[i];
+        s[i] = rho_ * s[i] + one_minus_rho_ * gi * gi;
+        p[i] -= lr * gi / (std::sqrt(s[i]) + eps_);
+      }
+    });
   }
   void reset() override { std::fill(s_.begin(), s_.end(), T(0)); }
+  // s' >= (1-ρ)g², so |g|/(√s' + ε) <= 1/√(1-ρ) (s' = inf makes the step 0), as long as
+  // g + wd·θ is finite and (1-ρ)g² does not underflow; below that, |g|/ε is smaller than
+  // √(smallest normal/(1-ρ))/ε.
+  double step_bound(double gmax, double pmax, double lr) const override {
+    const double gi = gmax + double(wd_) * pmax;
+    if (!(gi < 1e300)) return std::numeric_limits<double>::infinity();
+    const double keep = double(one_minus_rho_);
+    const double tiny = std::sqrt(double(std::numeric_limits<T>::min()) / keep) / double(eps_);
+    return kSlack * (pmax + lr * std::max(1 / std::sqrt(keep), tiny));
+  }
 
  private:
   T rho_, one_minus_rho_, eps_, wd_;
@@ -152,20 +216,36 @@ class Adam final : public Optimizer<T> {
     const T* g = grad.data();
     T* m = m_.data();
     T* v = v_.data();
-    const std::size_t n = m_.size();
-    if (decoupled_ && c_.weight_decay != 0.0)
-      for (std::size_t i = 0; i < n; ++i) p[i] *= shrink;
-    for (std::size_t i = 0; i < n; ++i) {
-      const T gi = g[i] + l2 * p[i];
-      m[i] = b1 * m[i] + a1 * gi;
-      v[i] = b2 * v[i] + a2 * gi * gi;
-      p[i] -= step_size * m[i] / (std::sqrt(v[i]) / sqrt_bc2 + eps);
-    }
+    const bool shrinking = decoupled_ && c_.weight_decay != 0.0;
+    for_halves(this->pool_, long(m_.size()), kSplit, [&](long b, long c) {
+      if (shrinking)
+        for (long i = b; i < b + c; ++i) p[i] *= shrink;
+      MagBits<T> mm = 0;
+      for (long i = b; i < b + c; ++i) {
+        const T gi = g[i] + l2 * p[i];
+        m[i] = b1 * m[i] + a1 * gi;
+        v[i] = b2 * v[i] + a2 * gi * gi;
+        p[i] -= step_size * m[i] / (std::sqrt(v[i]) / sqrt_bc2 + eps);
+        mm = std::max(mm, mag_bits(m[i]));
+      }
+      m_max_.set(b, mm);
+    });
   }
   void reset() override {
     std::fill(m_.begin(), m_.end(), T(0));
     std::fill(v_.begin(), v_.end(), T(0));
+    m_max_ = {};
     t_ = 0;
+  }
+  // |m'| <= β1|m| + (1-β1)(|g| + l2|θ|) and √v'/√(1-β2^t) >= 0, so the step is at most
+  // (η/(1-β1^t))·|m'|/ε; adamw first scales θ by (1 - η·wd).
+  double step_bound(double gmax, double pmax, double lr) const override {
+    const double l2 = decoupled_ ? 0.0 : c_.weight_decay;
+    const double shrink = decoupled_ ? std::abs(1.0 - lr * c_.weight_decay) : 1.0;
+    const double m = c_.beta1 * m_max_.value() + (1 - c_.beta1) * (gmax + l2 * pmax);
+    const double bc1 = 1.0 - std::pow(c_.beta1, double(t_ + 1));
+    const double eps = double(T(c_.epsilon));  // as the step uses it (0 if it underflows)
+    return kSlack * (shrink * pmax + lr / bc1 * m / eps);
   }
 
  private:
@@ -173,6 +253,7 @@ class Adam final : public Optimizer<T> {
   bool decoupled_;
   long t_ = 0;            // steps taken
   std::vector<T> m_, v_;  // first and second moments, parameter layout
+  StateMax<T> m_max_{};   // largest |m| after the last step
 };
 
 std::string names_list() {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <type_traits>
 
@@ -55,6 +56,20 @@ bool all_finite(const T* p, std::size_t n) {
   U worst = 0;
   for (std::size_t i = 0; i < n; ++i) worst = std::max(worst, U(std::bit_cast<U>(p[i]) & mask));
   return worst != mask;
+}
+
+// max|v| over the buffer (+inf or NaN when a value is not finite): an integer max over the
+// bit patterns with the sign cleared (vectorized), on two threads for large buffers.
+template <class T>
+double largest_magnitude(const T* p, std::size_t n, WorkerPool* pool) {
+  using U = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+  U part[2] = {0, 0};
+  for_halves(pool, long(n), long(1) << 15, [&](long b, long c) {
+    U m = 0;
+    for (long i = b; i < b + c; ++i) m = std::max(m, U(std::bit_cast<U>(p[i]) & (~U(0) >> 1)));
+    part[b == 0 ? 0 : 1] = m;
+  });
+  return double(std::bit_cast<T>(std::max(part[0], part[1])));
 }
 
 // "layer 2 weights" / "layer 1 bias gradients": the first block of the flat buffer `v` (in
@@ -187,6 +202,8 @@ void check_arguments(const Network<T>& net, const Batch<T>& train, const Batch<T
   require(validation.rows == 0 || (validation.x && validation.y),
           "validation data: x and y must not be null");
   require(c.epochs >= 0, "epochs must be >= 0 (got " + std::to_string(c.epochs) + ")");
+  require(c.threads >= 0,
+          "threads must be >= 0 (0 = ANNLAB_THREADS or 1; got " + std::to_string(c.threads) + ")");
   require(c.batch_size >= 0,
           "batch size must be >= 0 (0 = full batch; got " + std::to_string(c.batch_size) + ")");
   validate_optimizer(c.optimizer);
@@ -261,6 +278,8 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
   // Everything the loop touches, allocated here or (the Propagator) by the first epoch.
   Propagator<T> pass(arch);
   pass.set_input_gradient(false);  // dL/dX is never read while training
+  pass.set_threads(config.threads > 0 ? config.threads : default_threads());
+  WorkerPool* pool = pass.pool();
   std::vector<T> grad(P), saved(P);
   std::vector<T> best(es.enabled && es.restore_best ? P : 0);
   std::vector<long> order(shuffled ? N : 0);
@@ -336,8 +355,12 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
     const auto optimizer = make_optimizer<T>(config.optimizer, P);
     Schedule schedule(config.schedule, config.optimizer.learning_rate);
     NumpyRandom rng(config.seed);
+    optimizer->set_pool(pool);
+    // Past half the largest finite value an update might overflow: keep a copy then.
+    const double finite_limit = 0.5 * double(std::numeric_limits<T>::max());
     for (int e = 1; e <= config.epochs && !h.interrupted; ++e) {
       const Clock::time_point t0 = Clock::now();
+      double param_max = largest_magnitude(params.data(), P, pool);  // callbacks may write
       const double rate = schedule.rate(e - 1, previous);
       const std::string hint = "lower the learning rate (now " + number(rate) + ")";
       if (shuffled) {  // Fisher-Yates (Durstenfeld) from the identity order
@@ -361,13 +384,18 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
         pass.forward(net, x, c);
         const double loss = pass.loss(y);
         pass.backward(net, y, grad);
-        if (!std::isfinite(loss) || !all_finite(grad.data(), P))
+        const double grad_max = largest_magnitude(grad.data(), P, pool);
+        if (!std::isfinite(loss) || !std::isfinite(grad_max))
           diverged(net, e, first_non_finite(net, grad.data(), true), loss, hint);
-        std::copy(params.begin(), params.end(), saved.begin());
+        // The parameters are copied (to be put back after a non-finite update) only when the
+        // rule cannot prove this update finite: almost never, so no 2·P bytes per step.
+        const bool keep = !(optimizer->step_bound(grad_max, param_max, rate) < finite_limit);
+        if (keep) std::copy(params.begin(), params.end(), saved.begin());
         optimizer->step(params, grad, rate);
-        if (!all_finite(params.data(), P)) {
+        param_max = largest_magnitude(params.data(), P, pool);
+        if (!std::isfinite(param_max)) {
           const std::string what = first_non_finite(net, params.data(), false);
-          std::copy(saved.begin(), saved.end(), params.begin());
+          if (keep) std::copy(saved.begin(), saved.end(), params.begin());
           diverged(net, e, what, loss, hint);
         }
       }
@@ -432,7 +460,19 @@ std::vector<T> predict(const Network<T>& net, const T* x, long rows) {
   std::vector<T> out(std::size_t(rows) * ln);
   if (rows == 0) return out;
   require(x != nullptr, "predict: x must not be null");
-  Propagator<T> pass(net.architecture());
+  // One propagator per thread and architecture, kept between calls while its buffers are
+  // small (no allocation, no page faults per call); a wide network's gets a fresh one.
+  const Architecture& arch = net.architecture();
+  long width = 0;
+  for (const int w : arch.widths) width += w;
+  const bool keep = kPredictChunk * width * long(sizeof(T)) * 2 <= (long(16) << 20);
+  thread_local std::unique_ptr<Propagator<T>> cached;
+  std::unique_ptr<Propagator<T>> fresh;
+  if (keep && !(cached && cached->architecture() == arch))
+    cached = std::make_unique<Propagator<T>>(arch);
+  if (!keep) fresh = std::make_unique<Propagator<T>>(arch);
+  Propagator<T>& pass = keep ? *cached : *fresh;
+  pass.set_threads(default_threads());
   for (long r = 0; r < rows; r += kPredictChunk) {
     const long c = std::min(kPredictChunk, rows - r);
     const T* y = pass.forward(net, x + r * l0, c);

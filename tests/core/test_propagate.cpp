@@ -88,12 +88,14 @@ void expect_close(const T* fast, const std::vector<double>& ref, double rel,
 // Runs the fast path and the reference path (one sample at a time) and compares every node
 // value, every per-sample derivative, the loss and the batch-averaged parameter gradient.
 void compare_with_reference(const Network<double>& net, const std::vector<double>& x,
-                            const std::vector<double>& y, long batch, const std::string& label) {
+                            const std::vector<double>& y, long batch, const std::string& label,
+                            int threads = 1) {
   SCOPED_TRACE(label);
   const Architecture& arch = net.architecture();
   const long l0 = arch.inputs(), ln = arch.outputs();
   const int n = arch.layers();
   Propagator<double> pass(arch);
+  pass.set_threads(threads);
   pass.forward(net, x.data(), batch);
   std::vector<double> grad(net.layout().size, -7.0);  // garbage: backward must overwrite
   pass.backward(net, y.data(), grad);
@@ -215,6 +217,57 @@ TEST(Propagate, WideLayersUseGemmKernelAndMatchReference) {
                              arch.describe() + ", batch " + std::to_string(c.batch));
       if (HasFailure()) return;
     }
+  }
+}
+
+// Products of 2^20 multiply-adds or more are cut into two column halves (run by two threads
+// when there are two), and element-wise work on 2^15 elements or more into two row halves.
+Architecture wide_architecture(OutputChoice out) {
+  // 48·160·150 = 1.15M and 48·150·140 = 1.0M multiply-adds (cut), 48·140·3 (not cut);
+  // 48·160 = 7680 elements (not cut), 48·700 = 33600 (cut) in the 700-wide case.
+  const auto hidden = hidden_activations();
+  return Architecture{{160, 150, 140, 3}, {hidden[2], hidden[6], out.act}, out.loss};
+}
+
+TEST(Propagate, ThreadedProductsMatchReference) {
+  std::mt19937_64 g(7);
+  for (const OutputChoice& out : output_choices())
+    for (const int threads : {1, 2, 3}) {
+      const Architecture arch = wide_architecture(out);
+      Network<double> net(arch);
+      fill_parameters(net, g);
+      std::vector<double> x, y;
+      fill_data(arch, 48, g, x, y);
+      compare_with_reference(net, x, y, 48,
+                             arch.describe() + ", threads " + std::to_string(threads), threads);
+      if (HasFailure()) return;
+    }
+}
+
+TEST(Propagate, ResultsAreBitIdenticalForEveryThreadCount) {
+  std::mt19937_64 g(8);
+  const Architecture arch{{700, 200, 10},
+                          {Activation::of(K::tanh), Activation::of(K::softmax)},
+                          LossKind::softmax_cross_entropy};
+  Network<double> net(arch);
+  fill_parameters(net, g);
+  std::vector<double> x, y;
+  fill_data(arch, 64, g, x, y);  // 64·700·200 = 9M multiply-adds; 64·700 = 44800 elements
+  std::vector<std::vector<double>> grads, outs, inputs;
+  for (const int threads : {1, 2, 4}) {
+    Propagator<double> pass(arch);
+    pass.set_threads(threads);
+    EXPECT_EQ(pass.threads(), threads);
+    const double* yhat = pass.forward(net, x.data(), 64);
+    outs.emplace_back(yhat, yhat + 64 * 10);
+    grads.emplace_back(net.layout().size);
+    pass.backward(net, y.data(), grads.back());
+    inputs.emplace_back(pass.da(0), pass.da(0) + 64 * 700);
+  }
+  for (std::size_t t = 1; t < grads.size(); ++t) {
+    EXPECT_TRUE(outs[t] == outs[0]);
+    EXPECT_TRUE(grads[t] == grads[0]);
+    EXPECT_TRUE(inputs[t] == inputs[0]);
   }
 }
 

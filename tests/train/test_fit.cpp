@@ -616,3 +616,56 @@ TEST(Fit, ResultsDoNotDependOnWhereTheHeapPutsTheBuffers) {
 }
 
 }  // namespace
+
+namespace {
+
+// Threads (TrainConfig::threads) change nothing in the results: a network wide enough that
+// its products are cut in two (parallel.hpp), trained with 1, 2 and 3 threads.
+TEST(Fit, EveryThreadCountGivesTheSameBits) {
+  const long N = 96, l0 = 300;
+  std::vector<float> x(std::size_t(N * l0)), y(std::size_t(N * 4), 0.0f);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(std::sin(double(i) * 0.37));
+  for (long r = 0; r < N; ++r) y[std::size_t(r * 4 + r % 4)] = 1.0f;
+  const Activation relu = Activation::of(ActivationKind::relu);
+  const Architecture arch{
+      {int(l0), 256, 128, 4},
+      {relu, Activation::of(ActivationKind::tanh), Activation::of(ActivationKind::softmax)},
+      LossKind::softmax_cross_entropy};
+  std::vector<std::vector<float>> params;
+  std::vector<double> losses;
+  for (const int threads : {1, 2, 3}) {
+    Network<float> net = Network<double>(arch).cast<float>();
+    for (std::size_t i = 0; i < net.parameters().size(); ++i)
+      net.parameters()[i] = float(0.05 * std::cos(double(i) * 1.3));
+    TrainConfig c = gd_config(1e-3, 2, 32, true);
+    c.optimizer.kind = OptimizerKind::adam;
+    c.threads = threads;
+    const History h = fit<float>(net, {x.data(), y.data(), N}, {}, c);
+    params.emplace_back(net.parameters().begin(), net.parameters().end());
+    losses.push_back(h.epochs.back().train_loss);
+  }
+  for (std::size_t t = 1; t < params.size(); ++t) {
+    EXPECT_TRUE(params[t] == params[0]) << "threads " << t + 1;
+    EXPECT_EQ(losses[t], losses[0]);
+  }
+}
+
+// Every rule keeps a finite state when an update overflows: with η = 1e308 the bound
+// (Optimizer::step_bound) cannot prove the update finite, so fit keeps the copy it restores.
+TEST(Fit, EveryRuleRestoresTheLastFiniteStateAfterAnOverflowingUpdate) {
+  for (const OptimizerKind kind :
+       {OptimizerKind::gd, OptimizerKind::momentum, OptimizerKind::nesterov, OptimizerKind::rmsprop,
+        OptimizerKind::adam, OptimizerKind::adamw}) {
+    Network<double> net(Architecture{
+        {1, 1, 1},
+        {Activation::of(ActivationKind::identity), Activation::of(ActivationKind::identity)},
+        LossKind::half_squared_error});
+    const double x = 1, y = 10;
+    TrainConfig c = gd_config(1e308, 50, 0);
+    c.optimizer.kind = kind;
+    EXPECT_THROW(fit<double>(net, {&x, &y, 1}, {}, c), DivergenceError) << optimizer_name(kind);
+    for (const double v : net.parameters()) EXPECT_TRUE(std::isfinite(v)) << optimizer_name(kind);
+  }
+}
+
+}  // namespace

@@ -3,9 +3,11 @@
 // them against torch.optim with --check-torch): 20 steps on a fixed quadratic, to 1e-12.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "annlab/core/error.hpp"
 #include "annlab/train/gd.hpp"
@@ -209,6 +211,74 @@ TEST(Optimizer, BadSettingsAreUsageErrorsNamingTheField) {
   auto opt = make_optimizer<double>({}, 2);
   std::vector<double> p(3), g(3);
   EXPECT_THROW(opt->step(p, g, 0.1), UsageError);
+}
+
+}  // namespace
+
+namespace {
+
+// step_bound(max|g|, max|θ|, η), taken before a step, bounds max|θ| after it: on random
+// parameters and gradients of changing scale (momentum and moments build up over the steps),
+// with and without weight decay, in float and double, on two threads for half of them.
+template <class T>
+void check_step_bounds() {
+  std::mt19937_64 g(3);
+  std::uniform_real_distribution<double> u(-1, 1);
+  for (const OptimizerKind kind :
+       {OptimizerKind::gd, OptimizerKind::momentum, OptimizerKind::nesterov, OptimizerKind::rmsprop,
+        OptimizerKind::adam, OptimizerKind::adamw})
+    for (const double wd : {0.0, 0.3}) {
+      OptimizerConfig c;
+      c.kind = kind;
+      c.weight_decay = wd;
+      const std::size_t n = 70000;  // over the two-thread cut (2^15)
+      WorkerPool pool(2);
+      const auto opt = make_optimizer<T>(c, n);
+      if (wd != 0) opt->set_pool(&pool);
+      std::vector<T> p(n), grad(n);
+      for (T& v : p) v = T(u(g));
+      for (int step = 0; step < 40; ++step) {
+        const double scale = std::pow(10.0, u(g) * 3), lr = 0.05 * (1 + u(g));
+        for (T& v : grad) v = T(scale * u(g));
+        double gmax = 0, pmax = 0;
+        for (const T v : grad) gmax = std::max(gmax, std::abs(double(v)));
+        for (const T v : p) pmax = std::max(pmax, std::abs(double(v)));
+        const double bound = opt->step_bound(gmax, pmax, lr);
+        opt->step(p, grad, lr);
+        double after = 0;
+        for (const T v : p) after = std::max(after, std::abs(double(v)));
+        ASSERT_LE(after, bound) << optimizer_name(kind) << " wd " << wd << " step " << step;
+        ASSERT_TRUE(std::isfinite(bound)) << optimizer_name(kind);
+      }
+    }
+}
+
+TEST(Optimizer, StepBoundHoldsForEveryRule) {
+  check_step_bounds<double>();
+  check_step_bounds<float>();
+}
+
+// Two threads update two halves of the buffer: the same bits as one thread.
+TEST(Optimizer, ThreadsGiveTheSameBits) {
+  for (const OptimizerKind kind :
+       {OptimizerKind::gd, OptimizerKind::momentum, OptimizerKind::rmsprop, OptimizerKind::adamw}) {
+    OptimizerConfig c;
+    c.kind = kind;
+    c.weight_decay = 0.01;
+    const std::size_t n = 100001;
+    std::vector<float> p1(n), p2, grad(n);
+    for (std::size_t i = 0; i < n; ++i)
+      p1[i] = float(std::sin(double(i))), grad[i] = float(std::cos(double(i) * 0.7));
+    p2 = p1;
+    WorkerPool pool(2);
+    const auto one = make_optimizer<float>(c, n), two = make_optimizer<float>(c, n);
+    two->set_pool(&pool);
+    for (int s = 0; s < 3; ++s) {
+      one->step(p1, grad, 0.01);
+      two->step(p2, grad, 0.01);
+    }
+    EXPECT_TRUE(p1 == p2) << optimizer_name(kind);
+  }
 }
 
 }  // namespace

@@ -8,10 +8,12 @@
 // gradients are averaged. Buffers grow to the largest batch seen and are then reused, so
 // the training loop does not allocate.
 #pragma once
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "annlab/core/network.hpp"
+#include "annlab/core/parallel.hpp"
 
 namespace annlab {
 
@@ -33,6 +35,13 @@ class Propagator {
   // trace and gradient check need them (the default).
   void set_input_gradient(bool on) { input_gradient_ = on; }
 
+  // Threads for the large products (parallel.hpp; 1 by default). The results are the same
+  // for every thread count: each large product is always cut into the same two halves.
+  void set_threads(int threads);
+  int threads() const { return pool_ ? pool_->threads() : 1; }
+  WorkerPool* pool() const { return pool_.get(); }  // null with one thread
+
+  const Architecture& architecture() const { return arch_; }
   long batch() const { return batch_; }
   // True once backward has run for the last forward pass (dz and da hold its values).
   bool has_backward() const { return has_backward_; }
@@ -51,6 +60,7 @@ class Propagator {
   bool input_gradient_ = true;
   bool has_backward_ = false;
   std::vector<std::vector<T>> z_, a_, dz_, da_;
+  std::shared_ptr<WorkerPool> pool_;  // null: one thread (copies share the pool)
 };
 
 extern template class Propagator<float>;

@@ -22,11 +22,14 @@
 //             Loshchilov & Hutter's decoupled decay scaled by η)
 // Weight decay applies to every parameter, biases included (PyTorch's default).
 #pragma once
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "annlab/core/parallel.hpp"
 
 namespace annlab {
 
@@ -62,6 +65,22 @@ class Optimizer {
   // θ ← update(θ, grad) with this step's learning rate (from the schedule).
   virtual void step(std::span<T> params, std::span<const T> grad, double learning_rate) = 0;
   virtual void reset() = 0;  // forget state (moments, step count)
+
+  // An upper bound on max|θ| right after the next step with this learning rate, given
+  // max|g| of its gradient and max|θ| now (both finite); +inf where the rule cannot bound
+  // it. Const: the rules bound their state from its largest magnitude, which each step
+  // records. fit() skips its copy of the parameters (kept to put them back after a
+  // non-finite update) when the bound proves the update finite.
+  virtual double step_bound(double grad_max, double param_max, double learning_rate) const {
+    (void)grad_max, (void)param_max, (void)learning_rate;
+    return std::numeric_limits<double>::infinity();
+  }
+  // Runs the update loops on two threads when `pool` has them (null: the caller's thread).
+  // Every element is updated alone: the results do not depend on it.
+  void set_pool(WorkerPool* pool) { pool_ = pool; }
+
+ protected:
+  WorkerPool* pool_ = nullptr;
 };
 
 // `size` = number of parameters (state buffers are allocated here, once). Throws UsageError

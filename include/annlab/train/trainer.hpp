@@ -85,6 +85,9 @@ struct TrainConfig {
   bool shuffle = true;
   EarlyStopping early_stopping;  // monitors validation loss (training loss without one)
   HistoryPolicy history;
+  // Threads for the large products (core/parallel.hpp); 0: ANNLAB_THREADS, else 1. The
+  // results are bit-identical for every thread count.
+  int threads = 0;
 };
 
 struct EpochRecord {
@@ -148,7 +151,9 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
             const TrainCallbacks<T>& callbacks = {});
 
 // Forward pass on many rows in chunks of kPredictChunk rows through one Propagator (no
-// gradients). Returns rows x ln, row-major.
+// gradients) on default_threads() threads. Returns rows x ln, row-major. The propagator is
+// kept per thread between calls (for the last architecture seen) while its buffers take at
+// most 16 MB.
 inline constexpr long kPredictChunk = 4096;
 template <class T>
 std::vector<T> predict(const Network<T>& net, const T* x, long rows);

@@ -1,0 +1,59 @@
+// Threads for the engine: a fixed pool that runs a few tasks at once and sleeps in between.
+//
+// Results never depend on the thread count: work is cut into the same parts whatever the
+// number of threads (propagate.cpp cuts each large product into two fixed column halves,
+// each computed the same way), the parts write disjoint outputs, and every reduction adds
+// in a fixed order. More threads only run the parts at the same time.
+//
+// Workers wait on a condition variable (a futex), never in a busy loop: an idle pool costs
+// no CPU, and a pool beside another program's threads does not starve them.
+#pragma once
+#include <memory>
+#include <type_traits>
+
+namespace annlab {
+
+// ANNLAB_THREADS from the environment (an integer >= 1), else 1. A value that is not a
+// positive integer is ignored (1).
+int default_threads();
+
+class WorkerPool {
+ public:
+  // `threads` >= 1 in all, the calling thread included (threads - 1 workers are started).
+  explicit WorkerPool(int threads);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  int threads() const { return threads_; }
+
+  // Runs task(0) .. task(tasks - 1) and returns when all are done. Task i runs on thread
+  // i % threads (thread 0 is the caller). One run at a time per pool (calls are
+  // serialized); a task must not call run on the same pool, nor throw. Allocates nothing.
+  template <class F>
+  void run(int tasks, F&& task) {
+    using Task = std::remove_reference_t<F>;
+    run_impl(
+        tasks, [](const void* f, int i) { (*static_cast<Task*>(const_cast<void*>(f)))(i); },
+        static_cast<const void*>(&task));
+  }
+
+ private:
+  void run_impl(int tasks, void (*call)(const void*, int), const void* context);
+  struct State;
+  int threads_;
+  std::unique_ptr<State> state_;
+};
+
+// Element-wise work on [0, n): part(0, n) on the calling thread, or, when `pool` has two or
+// more threads and n >= min_split, part(0, h) and part(h, n - h) at once (h = n/2 rounded to
+// 64 bytes of floats). Only for work whose every element is computed alone (the cut cannot
+// change a result).
+template <class F>
+void for_halves(WorkerPool* pool, long n, long min_split, F&& part) {
+  if (!pool || pool->threads() < 2 || n < min_split || n < 32) return part(0L, n);
+  const long h = (n / 2 + 15) / 16 * 16;
+  pool->run(2, [&](int i) { i == 0 ? part(0L, h) : part(h, n - h); });
+}
+
+}  // namespace annlab

@@ -1,0 +1,58 @@
+// The worker pool: every task runs once, on its thread, run after run; ANNLAB_THREADS.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+#include "annlab/core/parallel.hpp"
+
+namespace {
+using namespace annlab;
+
+TEST(Parallel, EveryTaskRunsOnceOnItsThread) {
+  for (const int threads : {1, 2, 3}) {
+    WorkerPool pool(threads);
+    EXPECT_EQ(pool.threads(), threads);
+    for (int run = 0; run < 200; ++run) {
+      const int tasks = 1 + run % 5;
+      std::vector<int> count(std::size_t(tasks), 0);
+      std::vector<std::thread::id> who{std::size_t(tasks)};
+      pool.run(tasks, [&](int i) {
+        ++count[std::size_t(i)];
+        who[std::size_t(i)] = std::this_thread::get_id();
+      });
+      for (int i = 0; i < tasks; ++i) {
+        EXPECT_EQ(count[std::size_t(i)], 1);
+        const bool caller = who[std::size_t(i)] == std::this_thread::get_id();
+        EXPECT_EQ(caller, i % threads == 0) << "task " << i << " of " << tasks;
+      }
+    }
+  }
+}
+
+TEST(Parallel, ForHalvesCoversTheRangeOnce) {
+  WorkerPool pool(2);
+  for (const long n : {0L, 1L, 31L, 32L, 33L, 1000L, 100000L}) {
+    std::vector<int> hit(std::size_t(n), 0);
+    for_halves(&pool, n, 32, [&](long b, long c) {
+      for (long i = b; i < b + c; ++i) ++hit[std::size_t(i)];
+    });
+    for (const int h : hit) EXPECT_EQ(h, 1) << n;
+  }
+}
+
+TEST(Parallel, DefaultThreadsFromTheEnvironment) {
+  ::unsetenv("ANNLAB_THREADS");
+  EXPECT_EQ(default_threads(), 1);
+  ::setenv("ANNLAB_THREADS", "2", 1);
+  EXPECT_EQ(default_threads(), 2);
+  for (const char* bad : {"0", "-1", "two", "2x", ""}) {
+    ::setenv("ANNLAB_THREADS", bad, 1);
+    EXPECT_EQ(default_threads(), 1) << bad;
+  }
+  ::unsetenv("ANNLAB_THREADS");
+}
+
+}  // namespace
