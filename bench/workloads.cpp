@@ -159,17 +159,23 @@ void run_w1(const Options& o) {
   std::cout << j.dump() << std::endl;
 }
 
-// fit() ends every epoch with a forward pass over all training rows in chunks of
-// kPredictChunk through its (warm) Propagator, for the recorded training loss. This times one
-// such pass the same way (after a warm-up pass), to say how much of fit()'s time it is.
-double loss_pass_seconds(const Network<float>& net, const float* x, const float* y, long rows) {
+// fit() ends every epoch with a forward pass over all training rows through its (warm)
+// Propagator, for the recorded training loss, in chunks of 2^18 values per layer buffer
+// (at least a batch, at most kPredictChunk rows; trainer.cpp). This times one such pass the
+// same way (after a warm-up pass), to say how much of fit()'s time it is.
+double loss_pass_seconds(const Network<float>& net, const float* x, const float* y, long rows,
+                         long batch) {
   Propagator<float> pass(net.architecture());
   const long l0 = net.architecture().inputs(), ln = net.architecture().outputs();
+  long width = 0;
+  for (const int w : net.architecture().widths) width += w;
+  const long chunk =
+      std::clamp((long(1) << 18) / width, std::min(batch, kPredictChunk), kPredictChunk);
   double sum = 0, seconds = 0;
   for (int warm = 1; warm >= 0; --warm) {
     const Clock::time_point t0 = Clock::now();
-    for (long r = 0; r < rows; r += kPredictChunk) {
-      const long c = std::min(kPredictChunk, rows - r);
+    for (long r = 0; r < rows; r += chunk) {
+      const long c = std::min(chunk, rows - r);
       pass.forward(net, x + r * l0, c);
       sum += pass.loss(y + r * ln) * double(c);
     }
@@ -214,7 +220,7 @@ void run_w2(const Options& o) {
   const History h = fit(net, Batch<float>{x.data(), y.data(), N}, Batch<float>{}, c);
   const double s = seconds_since(t0);
 
-  const double pass_s = loss_pass_seconds(net, x.data(), y.data(), N);
+  const double pass_s = loss_pass_seconds(net, x.data(), y.data(), N, B);
 
   json j = line(o, o.variant);
   j["rows"] = N;
@@ -253,7 +259,7 @@ void run_w3(const Options& o) {
   const History h = fit(net, Batch<float>{x.data(), y.data(), N}, Batch<float>{}, c);
   const double s = seconds_since(t0);
 
-  const double pass_s = loss_pass_seconds(net, x.data(), y.data(), N);
+  const double pass_s = loss_pass_seconds(net, x.data(), y.data(), N, B);
   const std::vector<float> p = predict(net, x.data(), N);  // N x 10 probabilities
   long correct = 0;
   for (long r = 0; r < N; ++r) {

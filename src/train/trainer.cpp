@@ -280,7 +280,7 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
   pass.set_input_gradient(false);  // dL/dX is never read while training
   pass.set_threads(config.threads > 0 ? config.threads : default_threads());
   WorkerPool* pool = pass.pool();
-  std::vector<T> grad(P), saved(P);
+  std::vector<T> grad(P), saved(lbfgs ? P : 0);  // saved: see `keep` below
   std::vector<T> best(es.enabled && es.restore_best ? P : 0);
   std::vector<long> order(shuffled ? N : 0);
   std::vector<T> xb(shuffled ? B * l0 : 0), yb(shuffled ? B * ln : 0);
@@ -288,17 +288,24 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
   std::vector<T> yhat_val(callbacks.metrics ? V * ln : 0);
   h.epochs.reserve(std::size_t(config.epochs));
 
+  // The losses at each epoch's end: forward only (no backward buffers, no dL/dX), in chunks
+  // of rows as large as fit in 2^18 values per layer buffer (1 MB in float; the largest
+  // product's efficiency is reached well below that), at least a batch, at most
+  // kPredictChunk: a wide network's pass then needs no more memory than its training.
+  long width = 0;
+  for (const int w : arch.widths) width += w;
+  const long chunk = std::clamp((long(1) << 18) / width, std::min(B, kPredictChunk), kPredictChunk);
   // Mean loss over all rows of `b`, forward in chunks; predictions copied out if asked.
   const auto mean_loss = [&](const Batch<T>& b, T* yhat) {
     double sum = 0, single = 0;
-    for (long r = 0; r < b.rows; r += kPredictChunk) {
-      const long c = std::min(kPredictChunk, b.rows - r);
+    for (long r = 0; r < b.rows; r += chunk) {
+      const long c = std::min(chunk, b.rows - r);
       const T* out = pass.forward(net, b.x + r * l0, c);
       single = pass.loss(b.y + r * ln);
       sum += single * double(c);
       if (yhat) std::copy(out, out + c * ln, yhat + r * ln);
     }
-    return b.rows <= kPredictChunk ? single : sum / double(b.rows);  // one chunk: its own mean
+    return b.rows <= chunk ? single : sum / double(b.rows);  // one chunk: its own mean
   };
 
   // The loss before any update: a loss that grows a million-fold past it has diverged even
@@ -390,7 +397,10 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
         // The parameters are copied (to be put back after a non-finite update) only when the
         // rule cannot prove this update finite: almost never, so no 2·P bytes per step.
         const bool keep = !(optimizer->step_bound(grad_max, param_max, rate) < finite_limit);
-        if (keep) std::copy(params.begin(), params.end(), saved.begin());
+        if (keep) {
+          saved.resize(P);  // allocates once, the first time a bound is not finite
+          std::copy(params.begin(), params.end(), saved.begin());
+        }
         optimizer->step(params, grad, rate);
         param_max = largest_magnitude(params.data(), P, pool);
         if (!std::isfinite(param_max)) {

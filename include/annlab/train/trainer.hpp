@@ -145,7 +145,9 @@ struct TrainCallbacks {
 //     the learning rate (now 0.5)" (or biases; the loss is that batch's, before the update)
 // and the training loss at the epoch's end, like the batch loss.
 // No allocation inside the batch loop after the first epoch: one Propagator, one gradient
-// buffer, one gather buffer, all sized at the start or by the first epoch.
+// buffer, one gather buffer, all sized at the start or by the first epoch (and once, the
+// copy of the parameters kept for restoring, the first time Optimizer::step_bound cannot
+// prove an update finite; until then no copy is made).
 template <class T>
 History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainConfig& config,
             const TrainCallbacks<T>& callbacks = {});
