@@ -4,6 +4,7 @@ import { fmt, fmtShort } from "../util/format.js";
 import { clear, h } from "../util/dom.js";
 
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+let clipCounter = 0;
 const SPLIT_COLOR = { train: "#334155", validation: "#e0692f", test: "#2a9d8f" };
 
 function diverging(lo, hi, light = false) {
@@ -95,7 +96,11 @@ export class SurfaceView {
           },
         }),
       );
-      svg.append("g").selectAll("path").data(cont).join("path").attr("d", path).attr("fill", "none").attr("stroke", "#0f172a").attr("stroke-width", 1.4).attr("stroke-dasharray", "5,3");
+      // d3.contours closes each ring along the grid's border, half a cell outside the image:
+      // the clip keeps only the boundary inside the plane.
+      const clipId = `surface-clip-${++clipCounter}`;
+      svg.append("clipPath").attr("id", clipId).append("rect").attr("x", m.left).attr("y", m.top).attr("width", side).attr("height", side);
+      svg.append("g").attr("clip-path", `url(#${clipId})`).selectAll("path").data(cont).join("path").attr("d", path).attr("fill", "none").attr("stroke", "#0f172a").attr("stroke-width", 1.4).attr("stroke-dasharray", "5,3");
     }
     const pts = (s.points || []).slice(0, 3000);
     const pcol = (p) => (prob ? (String(p.target) === String(s.class) ? POS : NEG) : color(p.target));
