@@ -272,6 +272,12 @@ async function main() {
     await ctx.close();
   });
 
+  await check("reset returns the chapter example to epoch 0", async () => {
+    await page.getByTestId("btn-reset").click();
+    await waitText(page, "epoch-value", (s) => s === "0", "reset should show epoch 0");
+    await waitText(page, "node-out-O6", (s) => s === "0.0991", "O6 after reset should read 0.0991 again");
+  });
+
   await check("upload a CSV, train, and the heat map changes", async () => {
     const csv = join(tmp, "rings.csv");
     writeFileSync(csv, circleCsv());

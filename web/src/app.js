@@ -36,7 +36,14 @@ export class App {
     this.edited = false;
 
     this.diagram = new Diagram(this.ui.diagram, { onSelect: (sel) => this.select(sel), tooltip: this.tooltip });
-    this.plots = new ConvergencePlots(this.ui.plot);
+    this.plots = new ConvergencePlots(this.ui.plot, {
+      tooltip: this.tooltip,
+      onPick: (epoch) => {
+        const i = this.indexOfEpoch(epoch);
+        this.ui.follow.input.checked = i === this.epochs.length - 1;
+        this.setView(this.epochs[i] ?? 0);
+      },
+    });
     this.surfaceView = new SurfaceView(this.ui.surface);
     this.fitView = new FitView(this.ui.fit);
     this.explainPanel = new ExplainPanel(this.ui.explain, { onVerify: (epoch, name) => this.source.verify(epoch, name) });

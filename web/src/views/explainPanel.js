@@ -74,7 +74,11 @@ export class ExplainPanel {
                   h("td", { class: "num", testid: "verify-rel-error" }, Number(v.rel_error).toExponential(2), good ? " ✓" : " ✗"),
                 ),
               ]),
-              h("div", { class: "muted small" }, `dL/d${v.name} at epoch ${v.epoch}${this.sign < 0 ? " (true sign; the page shows it negated)" : ""}`),
+              h(
+                "div",
+                { class: "muted small" },
+                `dL/d${this.sel.kind === "node" && !/^I/.test(v.name) ? `${v.name}_in` : v.name} at epoch ${v.epoch}, probe row${this.sign < 0 ? "; true sign (the page shows derivatives negated)" : ""}`,
+              ),
             );
           } catch (e) {
             clear(result).append(h("div", { class: "verify-error" }, e.message));

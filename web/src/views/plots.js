@@ -30,7 +30,9 @@ function logTicks(max) {
 
 // One convergence panel: curves against epoch, optional log axes, a marker at the epoch on view.
 export class LinePlot {
-  constructor(container, { title, ylabel, testid, yLog = false }) {
+  constructor(container, { title, ylabel, testid, yLog = false, tooltip = null, onPick = null }) {
+    this.tooltip = tooltip;
+    this.onPick = onPick;
     this.title = title;
     this.ylabel = ylabel;
     this.xLog = false;
@@ -173,6 +175,43 @@ export class LinePlot {
     this.top = top;
     this.markerG = svg.append("g").attr("class", "marker");
     this.drawMarker();
+    // Hover: the values at the nearest epoch; click: show that epoch everywhere.
+    const hoverLine = svg.append("line").attr("class", "hover-line").attr("y1", top).attr("y2", H - M.bottom).attr("stroke", "#94a3b8").style("display", "none");
+    const valueAt = (l, e) => {
+      const i = Math.min(l.xs.length - 1, Math.max(0, d3.bisectLeft(l.xs, e)));
+      const j = i > 0 && Math.abs(l.xs[i - 1] - e) < Math.abs(l.xs[i] - e) ? i - 1 : i;
+      return { epoch: l.xs[j], value: l.ys[j] };
+    };
+    svg
+      .append("rect")
+      .attr("class", "hover-area")
+      .attr("x", M.left)
+      .attr("y", top)
+      .attr("width", W - M.left - M.right)
+      .attr("height", H - M.bottom - top)
+      .attr("fill", "transparent")
+      .style("cursor", this.onPick ? "crosshair" : null)
+      .on("mousemove", (ev) => {
+        const [mx] = d3.pointer(ev);
+        const e = Math.max(0, x.invert(mx));
+        const ref = lines.reduce((a, l) => (l.xs.length > a.xs.length ? l : a), lines[0]);
+        const at = valueAt(ref, e);
+        hoverLine.attr("x1", x(at.epoch)).attr("x2", x(at.epoch)).style("display", null);
+        if (!this.tooltip) return;
+        const shown = lines.filter((l) => !l.dashed || lines.length <= 4).slice(0, 10);
+        const rows = shown.map((l) => `<span style="color:${l.color}">■</span> ${l.name} ${fmtShort(valueAt(l, at.epoch).value)}`);
+        const more = lines.length > shown.length ? `<br>… ${lines.length - shown.length} more` : "";
+        this.tooltip.show(ev, `<b>epoch ${at.epoch}</b><br>${rows.join("<br>")}${more}`);
+      })
+      .on("mouseleave", () => {
+        hoverLine.style("display", "none");
+        if (this.tooltip) this.tooltip.hide();
+      })
+      .on("click", (ev) => {
+        if (!this.onPick) return;
+        const [mx] = d3.pointer(ev);
+        this.onPick(Math.max(0, Math.round(x.invert(mx))));
+      });
   }
 
   drawMarker() {
@@ -200,11 +239,12 @@ const PALETTE = ["#2f6fdf", "#e0692f", "#2a9d8f", "#c0264b", "#8e5cc8", "#d4a017
 // The four panels of the chapter (loss, prediction against target, every weight, every bias),
 // drawn from the history records and the series.
 export class ConvergencePlots {
-  constructor(container) {
-    this.loss = new LinePlot(container.loss, { title: "Loss", ylabel: "loss", testid: "plot-loss", yLog: true });
-    this.pred = new LinePlot(container.pred, { title: "Probe prediction vs target", ylabel: "prediction (model units)", testid: "plot-prediction" });
-    this.weights = new LinePlot(container.weights, { title: "Weights", ylabel: "λ", testid: "plot-weights" });
-    this.biases = new LinePlot(container.biases, { title: "Biases", ylabel: "b", testid: "plot-biases" });
+  constructor(container, { tooltip, onPick } = {}) {
+    const o = { tooltip, onPick };
+    this.loss = new LinePlot(container.loss, { title: "Loss", ylabel: "loss", testid: "plot-loss", yLog: true, ...o });
+    this.pred = new LinePlot(container.pred, { title: "Probe prediction vs target", ylabel: "prediction (model units)", testid: "plot-prediction", ...o });
+    this.weights = new LinePlot(container.weights, { title: "Weights", ylabel: "λ", testid: "plot-weights", ...o });
+    this.biases = new LinePlot(container.biases, { title: "Biases", ylabel: "b", testid: "plot-biases", ...o });
     this.all = [this.loss, this.pred, this.weights, this.biases];
   }
 
