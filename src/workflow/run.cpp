@@ -548,21 +548,11 @@ using namespace detail;
 
 template <class T>
 RunResult run_typed(const data::Table& table, const RunConfig& c, const RunCallbacks& cb) {
-  if (c.columns.targets.empty())
-    throw UsageError("name the column to predict with --target (e.g. --target Prod)");
-  const data::Prepared p = data::prepare(table, c.columns);
-  if (p.rows.size() < 2)
-    throw data::DataError(
-        table.source, 0, 0,
-        "needs at least 2 usable rows to train, found " + std::to_string(p.rows.size()));
-  const bool classes = p.unfitted.task == data::Task::classification;
-  std::vector<long> labels;
-  if (classes && c.stratify) labels = p.unfitted.labels_of(table, p.rows);
-
+  const PreparedRun run = prepare_run(table, c);
+  const data::Prepared& p = run.prepared;
+  const std::vector<long>& labels = run.labels;
   RunResult res;
-  res.split = data::split_rows(p.rows, c.validation_fraction, c.test_fraction, c.train.seed,
-                               labels.empty() ? nullptr : &labels);
-  if (res.split.train.empty()) throw UsageError("no rows left to train on after the split");
+  res.split = run.split;
 
   // k-fold cross-validation over the non-test rows, each fold with its own preprocessing.
   if (c.kfold >= 2) {
@@ -597,37 +587,21 @@ RunResult run_typed(const data::Table& table, const RunConfig& c, const RunCallb
     if (cb.on_fold) cb.on_fold(c.kfold, c.kfold);
   }
 
-  const data::Preprocessor pre =
-      data::fit(table, p, res.split.train, c.feature_scaling, c.target_scaling);
-  const Architecture arch = build_architecture(c, pre);
-  const Matrices tr = matrices(table, pre, res.split.train);
-  const Matrices va = matrices(table, pre, res.split.validation);
-  const Matrices te = matrices(table, pre, res.split.test);
+  const data::Preprocessor& pre = run.preprocessing;
+  const Matrices &tr = run.train, &va = run.validation, &te = run.test;
   for (long r : c.train.history.probe_rows)
     if (r >= tr.rows)
       throw UsageError("probe row " + std::to_string(r) + " is outside the " +
                        std::to_string(tr.rows) + " training rows");
-  auto [net, history] = train_network<T>(arch, c, pre, tr, va, cb);
+  auto [net, history] = train_network<T>(run.arch, c, pre, tr, va, cb);
   res.history = std::move(history);
   res.train = evaluate_network(net, pre, tr);
   res.validation = evaluate_network(net, pre, va);
   res.test = evaluate_network(net, pre, te);
 
-  Model& m = res.model;
-  m.arch = arch;
-  m.parameters.assign(net.parameters().begin(), net.parameters().end());
-  m.float32 = c.float32;
-  m.preprocessing = pre;
-  m.run_config = run_config_json(c, -1);
-  m.seed = c.train.seed;
-  m.data_file = table.source;
-  m.data_hash = data::table_hash(table);
-  m.data_rows = static_cast<long>(table.rows.size());
-  m.annlab_version = ANNLAB_VERSION;
-  for (const auto& [name, split] :
-       {std::pair{"train", &res.train}, std::pair{"validation", &res.validation},
-        std::pair{"test", &res.test}})
-    for (const auto& [k, v] : flat_metrics(*split)) m.metrics[std::string(name) + "." + k] = v;
+  res.model = make_model(table, run, c,
+                         std::vector<double>(net.parameters().begin(), net.parameters().end()),
+                         res.train, res.validation, res.test);
   return res;
 }
 

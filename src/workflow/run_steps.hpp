@@ -12,14 +12,16 @@
 #include "annlab/data/dataset.hpp"
 #include "annlab/train/trainer.hpp"
 #include "annlab/workflow/run.hpp"
+#include "annlab/workflow/steps.hpp"
 
 namespace annlab::workflow::detail {
 
-// Rows in model units: x is rows x inputs, y is rows x outputs (one-hot for classes).
-struct Matrices {
-  std::vector<double> x, y;
-  long rows = 0;
-};
+// Rows in model units (steps.hpp).
+using Matrices = ModelRows;
+
+// Rows of `t` (table row indices) in model units.
+Matrices matrices(const data::Table& t, const data::Preprocessor& pre,
+                  const std::vector<long>& rows);
 
 // Widths [inputs, hidden..., outputs] from the preprocessing, the hidden activations
 // (relu by default), the output and loss by task. Throws UsageError for impossible choices.

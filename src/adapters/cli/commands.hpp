@@ -20,6 +20,8 @@ Command add_predict(CLI::App& root);
 Command add_evaluate(CLI::App& root);
 Command add_inspect(CLI::App& root);
 Command add_trace(CLI::App& root);
+Command add_serve(CLI::App& root);   // the dashboard (built with ANNLAB_BUILD_DASHBOARD)
+Command add_report(CLI::App& root);  // a run's HTML report (likewise)
 
 // Exit codes (docs/cli.md).
 inline constexpr int kExitOk = 0;

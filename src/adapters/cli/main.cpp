@@ -21,9 +21,9 @@ int main(int argc, char** argv) {
       "Run 'annlab COMMAND --help' for a command's options. Exit codes: 0 success, "
       "1 check failed or output could not be written, 2 usage error, 3 bad data or model file, "
       "4 training diverged, 130 interrupted.");
-  std::vector<Command> commands{add_train(app),   add_predict(app),  add_evaluate(app),
-                                add_inspect(app), add_trace(app),    add_chapter(app),
-                                add_params(app),  add_gradcheck(app)};
+  std::vector<Command> commands{
+      add_train(app),   add_predict(app), add_evaluate(app),  add_inspect(app), add_trace(app),
+      add_chapter(app), add_params(app),  add_gradcheck(app), add_serve(app),   add_report(app)};
 
   // A first word that is neither an option nor a command is a typo: say so plainly.
   if (argc > 1 && argv[1][0] != '-') {

@@ -1,0 +1,552 @@
+// The dashboard server in-process on a free port, driven through HTTP as the page drives it.
+// Golden numbers come from outside the code under test: the chapter's NumPy run
+// (tests/fixtures/chapter_seed13.json) and central finite differences.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "annlab/core/trace.hpp"
+#include "annlab/data/csv.hpp"
+#include "annlab/train/chapter.hpp"
+#include "annlab/workflow/model.hpp"
+#include "annlab/workflow/run.hpp"
+#include "server.hpp"
+
+namespace {
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+json load_fixture() {
+  std::ifstream in(std::string(ANNLAB_FIXTURES) + "/chapter_seed13.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return json::parse(ss.str());
+}
+
+// One server per test, on a port the kernel picks.
+class Web : public ::testing::Test {
+ protected:
+  void SetUp() override { start({}); }
+  void TearDown() override { stop(); }
+  void start(annlab::web::ServerOptions opt) {
+    opt.host = "127.0.0.1";
+    opt.port = 0;
+    opt.data_dir = ANNLAB_SHARED_DATA;
+    server_ = std::make_unique<annlab::web::Dashboard>(opt);
+    port_ = server_->bind();
+    thread_ = std::thread([this] { server_->run(); });
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    client_->set_read_timeout(60, 0);
+  }
+  void stop() {
+    server_->stop();
+    thread_.join();
+    client_.reset();
+    server_.reset();
+  }
+
+  struct Reply {
+    int status;
+    json body;
+    std::string text;
+  };
+  Reply call(const std::string& method, const std::string& path, const std::string& body = "",
+             const char* type = "application/json") {
+    httplib::Result r = method == "GET"      ? client_->Get(path)
+                        : method == "DELETE" ? client_->Delete(path)
+                                             : client_->Post(path, body, type);
+    if (!r) return {0, nullptr, "no response"};
+    Reply out{r->status, nullptr, r->body};
+    out.body = json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+    return out;
+  }
+  Reply post(const std::string& path, const json& body) { return call("POST", path, body.dump()); }
+  Reply get(const std::string& path) { return call("GET", path); }
+
+  std::string create(const json& request) {
+    const Reply r = post("/api/sessions", request);
+    EXPECT_EQ(r.status, 201) << r.text;
+    return r.body.value("id", "");
+  }
+  // Polls the session until `done(session)` or 30 s.
+  template <class F>
+  json wait_for(const std::string& id, F done) {
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    json s;
+    while (std::chrono::steady_clock::now() < until) {
+      s = get("/api/sessions/" + id).body;
+      if (done(s)) return s;
+      std::this_thread::sleep_for(2ms);
+    }
+    ADD_FAILURE() << "session did not get there: " << s.dump();
+    return s;
+  }
+  // Grants the epochs from the current one up to `epochs` (train takes "N more").
+  json train_to(const std::string& id, int epochs) {
+    const int now = get("/api/sessions/" + id).body["epoch"];
+    EXPECT_EQ(post("/api/sessions/" + id + "/train", {{"epochs", epochs - now}}).status, 200);
+    return wait_for(
+        id, [&](const json& s) { return s["epoch"] == epochs && s["status"] != "running"; });
+  }
+
+  std::unique_ptr<annlab::web::Dashboard> server_;
+  std::unique_ptr<httplib::Client> client_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+const json kChapter = {{"data", {{"source", "chapter"}}}};
+
+void expect_near_all(const json& got, const json& want, double tol, const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (std::size_t i = 0; i < got.size(); ++i)
+    EXPECT_NEAR(got[i].get<double>(), want[i].get<double>(), tol) << what << "[" << i << "]";
+}
+
+TEST_F(Web, PageAndVersion) {
+  const Reply page = get("/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.text.find("<html"), std::string::npos);
+  EXPECT_EQ(get("/assets/app.js").status, 200);
+  EXPECT_EQ(get("/assets/app.css").status, 200);
+  EXPECT_EQ(get("/assets/missing.js").status, 404);
+  EXPECT_EQ(get("/api/version").body["annlab"], "0.1.0");
+  // Never compressed (brotli at its highest quality is slower than loopback by far).
+  for (const char* path : {"/", "/assets/app.js", "/api/datasets"}) {
+    const httplib::Result r = client_->Get(path, {{"Accept-Encoding", "gzip, deflate, br"}});
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->has_header("Content-Encoding")) << path;
+  }
+  const json ds = get("/api/datasets").body;
+  ASSERT_TRUE(ds.contains("datasets"));
+  EXPECT_EQ(ds["datasets"][0]["data"]["source"], "chapter");
+}
+
+// The chapter session is the worked example: every number of the trace at epochs 0, 1, 10
+// and 100 is NumPy's (the fixture), and O6 reads 0.3000 at epoch 100.
+TEST_F(Web, ChapterSessionReproducesTheNumpyRun) {
+  const json golden = load_fixture();
+  const std::string id = create(kChapter);
+  const json created = get("/api/sessions/" + id).body;
+  EXPECT_EQ(created["status"], "idle");
+  EXPECT_EQ(created["max_epochs"], 1000);
+  EXPECT_EQ(created["network"]["widths"], json({3, 2, 1}));
+  const json s = train_to(id, 100);
+  EXPECT_EQ(s["status"], "paused");
+  for (int e : {0, 1, 10, 100}) {
+    const json st = get("/api/sessions/" + id + "/state?epoch=" + std::to_string(e)).body;
+    ASSERT_EQ(st["epoch"], e);
+    const json& t = st["trace"];
+    const json& g = golden["epochs"][e];
+    for (const char* key : {"node_in", "node_out", "dL_dnode_in", "dL_dnode_out", "dL_dweights",
+                            "dL_dbiases", "prediction"})
+      expect_near_all(t[key], g["traces"][0][key], 1e-12, key);
+    expect_near_all(t["weights"], g["weights"], 1e-12, "weights");
+    expect_near_all(t["biases"], g["biases"], 1e-12, "biases");
+    EXPECT_NEAR(t["loss"].get<double>(), g["traces"][0]["loss"].get<double>(), 1e-15);
+  }
+  const json st = get("/api/sessions/" + id + "/state?epoch=100").body;
+  char o6[16];
+  std::snprintf(o6, sizeof o6, "%.4f", st["trace"]["prediction"][0].get<double>());
+  EXPECT_STREQ(o6, "0.3000");
+}
+
+// The state route is trace_sample of the engine on the state's own parameters.
+TEST_F(Web, StateIsTheEnginesTraceOfItsParameters) {
+  const std::string id = create(kChapter);
+  train_to(id, 37);
+  const json t = get("/api/sessions/" + id + "/state?epoch=37").body["trace"];
+  // Document order (weights, then biases) -> the engine's [W1, b1, W2, b2].
+  annlab::Network<double> net(annlab::chapter_architecture());
+  const annlab::ParameterLayout layout(net.architecture().widths);
+  std::size_t w = 0, b = 0;
+  for (int l = 1; l <= 2; ++l) {
+    const int n = net.architecture().widths[l] * net.architecture().widths[l - 1];
+    for (int i = 0; i < n; ++i) net.weights(l)[i] = t["weights"][w++].get<double>();
+    for (int j = 0; j < net.architecture().widths[l]; ++j) net.biases(l)[j] = t["biases"][b++];
+  }
+  const double x[] = {0.5, 0.2, 0.7}, y[] = {0.3};
+  const annlab::SampleTrace e = annlab::trace_sample(net, x, y);
+  for (std::size_t i = 0; i < e.nodes.size(); ++i) {
+    EXPECT_EQ(t["node_in"][i].get<double>(), e.nodes[i].in);
+    EXPECT_EQ(t["node_out"][i].get<double>(), e.nodes[i].out);
+    EXPECT_EQ(t["dL_dnode_in"][i].get<double>(), e.nodes[i].dL_din);
+  }
+  for (std::size_t i = 0; i < e.weights.size(); ++i)
+    EXPECT_EQ(t["dL_dweights"][i].get<double>(), e.weights[i].grad);
+  EXPECT_EQ(t["input"], json({0.5, 0.2, 0.7}));
+  EXPECT_EQ(t["target"], json({0.3}));
+}
+
+// Scrubbing: earlier epochs come from the recorded states, training does not move.
+TEST_F(Web, ScrubbingReadsRecordedStatesWithoutRetraining) {
+  const json golden = load_fixture();
+  const std::string id = create(kChapter);
+  train_to(id, 50);
+  const json before = get("/api/sessions/" + id + "/history").body;
+  for (int e : {40, 3, 0, 50, 17}) {
+    const json t = get("/api/sessions/" + id + "/state?epoch=" + std::to_string(e)).body;
+    EXPECT_EQ(t["epoch"], e);
+    expect_near_all(t["trace"]["prediction"], golden["epochs"][e]["traces"][0]["prediction"], 1e-12,
+                    "prediction");
+  }
+  // Past the last recorded epoch: the latest state.
+  EXPECT_EQ(get("/api/sessions/" + id + "/state?epoch=900").body["epoch"], 50);
+  const json after = get("/api/sessions/" + id).body;
+  EXPECT_EQ(after["epoch"], 50);
+  EXPECT_EQ(after["recorded"], json({{"count", 51}, {"first", 0}, {"last", 50}}));
+  EXPECT_EQ(get("/api/sessions/" + id + "/history").body, before);
+  const json series = get("/api/sessions/" + id + "/series").body;
+  ASSERT_EQ(series["epochs"].size(), 51u);
+  for (int e = 0; e <= 50; e += 7) {
+    EXPECT_NEAR(series["prediction"][e][0].get<double>(),
+                golden["epochs"][e]["traces"][0]["prediction"][0].get<double>(), 1e-12);
+    json flat = golden["epochs"][e]["weights"];
+    for (const auto& v : golden["epochs"][e]["biases"]) flat.push_back(v);
+    expect_near_all(series["parameters"][e], flat, 1e-12, "parameters");
+  }
+  EXPECT_EQ(series["target"], json({0.3}));
+}
+
+// Verify: the trace's derivative against central differences (and the NumPy fixture).
+TEST_F(Web, VerifyAgreesWithFiniteDifferences) {
+  const json golden = load_fixture();
+  const std::string id = create(kChapter);
+  train_to(id, 10);
+  for (int e : {0, 10}) {
+    for (const std::string name : {"λ(1,4)", "λ(5,6)", "b4", "b6", "I2", "H5", "O6"}) {
+      const Reply r = post("/api/sessions/" + id + "/verify", {{"epoch", e}, {"name", name}});
+      ASSERT_EQ(r.status, 200) << r.text;
+      EXPECT_EQ(r.body["name"], name);
+      EXPECT_LT(r.body["rel_error"].get<double>(), 1e-6) << name << " at " << e;
+      EXPECT_GT(r.body["epsilon"].get<double>(), 0);
+    }
+    const Reply w = post("/api/sessions/" + id + "/verify", {{"epoch", e}, {"name", "λ(4,6)"}});
+    EXPECT_NEAR(w.body["analytic"].get<double>(),
+                golden["epochs"][e]["traces"][0]["dL_dweights"][6].get<double>(), 1e-12);
+    const Reply h = post("/api/sessions/" + id + "/verify", {{"epoch", e}, {"name", "H4"}});
+    EXPECT_NEAR(h.body["numeric"].get<double>(),
+                golden["epochs"][e]["traces"][0]["dL_dnode_in"][3].get<double>(), 1e-8);
+  }
+  EXPECT_EQ(post("/api/sessions/" + id + "/verify", {{"name", "λ(9,9)"}}).status, 400);
+  EXPECT_EQ(post("/api/sessions/" + id + "/verify", {{"epoch", 0}}).status, 400);
+}
+
+TEST_F(Web, TrainPauseResetAndHistory) {
+  const std::string id = create({{"data", {{"source", "generated"}, {"name", "circle"}}},
+                                 {"config", {{"layers", {8}}, {"activation", "tanh"}}},
+                                 {"max_epochs", 1000000}});
+  const json first = get("/api/sessions/" + id + "/state?epoch=0").body;
+  EXPECT_EQ(post("/api/sessions/" + id + "/train", json::object()).body["status"], "running");
+  wait_for(id, [](const json& s) { return s["epoch"] >= 5; });
+  const Reply paused = post("/api/sessions/" + id + "/pause", json::object());
+  ASSERT_EQ(paused.status, 200);
+  EXPECT_EQ(paused.body["status"], "paused");
+  const int at = paused.body["epoch"];
+  EXPECT_GE(at, 5);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(get("/api/sessions/" + id).body["epoch"], at);  // really waiting
+  const json h = get("/api/sessions/" + id + "/history?since=0").body;
+  ASSERT_EQ(h["records"].size(), std::size_t(at));
+  EXPECT_EQ(h["records"].back()["epoch"], at);
+  EXPECT_TRUE(h["records"][0]["validation_loss"].is_null());
+  EXPECT_TRUE(h["records"][0]["train_metrics"].contains("accuracy"));
+  EXPECT_EQ(get("/api/sessions/" + id + "/history?since=" + std::to_string(at - 2))
+                .body["records"]
+                .size(),
+            2u);
+  // N more epochs from a pause.
+  train_to(id, at + 3);
+  // Reset: epoch 0, no history, the same initial parameters.
+  const Reply reset = post("/api/sessions/" + id + "/reset", json::object());
+  EXPECT_EQ(reset.body["status"], "idle");
+  EXPECT_EQ(reset.body["epoch"], 0);
+  EXPECT_EQ(reset.body["recorded"]["count"], 1);
+  EXPECT_TRUE(get("/api/sessions/" + id + "/history").body["records"].empty());
+  EXPECT_EQ(get("/api/sessions/" + id + "/state?epoch=0").body, first);
+  train_to(id, 2);
+}
+
+// A run at full speed (tens of thousands of epochs a second) does not keep readers out, and
+// the thinned views (max_records, max_epochs, max_params) keep the answers small.
+TEST_F(Web, ReadsAnswerWhileTrainingAtFullSpeed) {
+  const std::string id =
+      create({{"data", {{"source", "generated"}, {"name", "circle"}, {"size", 160}}},
+              {"config", {{"layers", {6}}, {"batch", 0}}},
+              {"max_epochs", 10000000}});
+  post("/api/sessions/" + id + "/train", json::object());
+  wait_for(id, [](const json& s) { return s["epoch"] >= 3000; });
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const Reply h = get("/api/sessions/" + id + "/history?since=-1&max_records=50");
+    const Reply s = get("/api/sessions/" + id + "/series?max_epochs=20&max_params=7");
+    const Reply st = get("/api/sessions/" + id + "/state");
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_LT(seconds, 3.0);  // about 0.1 s unloaded; generous for a busy machine
+    ASSERT_EQ(h.status, 200);
+    EXPECT_LE(h.body["records"].size(), 50u);
+    EXPECT_GE(h.body["records"].back()["epoch"].get<int>(), 3000);
+    ASSERT_EQ(s.status, 200);
+    EXPECT_LE(s.body["epochs"].size(), 20u);
+    EXPECT_EQ(s.body["epochs"][0], 0);
+    EXPECT_EQ(s.body["param_index"].size(), 7u);
+    EXPECT_EQ(s.body["parameters"][0].size(), 7u);
+    EXPECT_EQ(s.body["param_index"].back(), 6 * 3 + 2 * 7 - 1);  // the last of 32 parameters
+    EXPECT_EQ(st.status, 200);
+  }
+  const json paused = post("/api/sessions/" + id + "/pause", json::object()).body;
+  const int at = paused["epoch"];
+  const json h = get("/api/sessions/" + id + "/history?max_records=10").body;
+  ASSERT_EQ(h["records"].size(), 10u);
+  EXPECT_EQ(h["records"][0]["epoch"], 1);
+  EXPECT_EQ(h["records"].back()["epoch"], at);
+  // Thinned past 2,000 states: every 2^k-th epoch, the first and the latest.
+  const json all = get("/api/sessions/" + id + "/series?since=0&max_params=1").body;
+  EXPECT_LE(all["epochs"].size(), 2001u);
+  EXPECT_EQ(all["epochs"].back(), at);
+  EXPECT_EQ(get("/api/sessions/" + id).body["recorded"]["last"], at);
+}
+
+TEST_F(Web, FinishedSessionRefusesMoreTraining) {
+  const std::string id = create({{"data", {{"source", "chapter"}}}, {"max_epochs", 20}});
+  EXPECT_EQ(post("/api/sessions/" + id + "/train", json::object()).status, 200);
+  const json s = wait_for(id, [](const json& x) { return x["status"] == "finished"; });
+  EXPECT_EQ(s["epoch"], 20);
+  const Reply again = post("/api/sessions/" + id + "/train", {{"epochs", 1}});
+  EXPECT_EQ(again.status, 409);
+  EXPECT_TRUE(again.body.contains("error"));
+}
+
+// A session trained to the end is `annlab train` with the same data and configuration.
+TEST_F(Web, SessionModelEqualsTrainOnTable) {
+  const json config = {{"layers", {5}}, {"activation", "tanh"}, {"epochs", 15},
+                       {"seed", 3},     {"validation", 0.2},    {"lr", 0.01}};
+  const std::string id =
+      create({{"data", {{"source", "shipped"}, {"name", "iris"}}}, {"config", config}});
+  post("/api/sessions/" + id + "/train", json::object());
+  wait_for(id, [](const json& s) { return s["status"] == "finished"; });
+  const Reply exported = get("/api/sessions/" + id + "/export/model");
+  ASSERT_EQ(exported.status, 200);
+  const annlab::workflow::Model m = annlab::workflow::parse_model(exported.text, "export");
+  json cfg = config;
+  cfg["target"] = "species";
+  const annlab::data::Table table =
+      annlab::data::read_csv(std::string(ANNLAB_SHARED_DATA) + "/classic/iris.csv");
+  const auto res = annlab::workflow::train_on_table(
+      table, annlab::workflow::parse_run_config(cfg.dump(), "cfg"));
+  EXPECT_EQ(m.parameters, res.model.parameters);
+  EXPECT_EQ(m.metrics, res.model.metrics);
+}
+
+TEST_F(Web, SurfaceAndFitOfAGenerated2dSet) {
+  const std::string id =
+      create({{"data", {{"source", "generated"}, {"name", "xor"}, {"size", 120}}},
+              {"config", {{"layers", {3}}, {"validation", 0.25}}},
+              {"max_epochs", 50}});
+  train_to(id, 4);
+  const json s = get("/api/sessions/" + id + "/surface?size=20&epoch=2").body;
+  EXPECT_EQ(s["kind"], "plane");
+  EXPECT_EQ(s["epoch"], 2);
+  EXPECT_EQ(s["size"], 20);
+  ASSERT_EQ(s["values"].size(), 400u);
+  for (const auto& v : s["values"]) EXPECT_TRUE(v >= 0.0 && v <= 1.0);
+  EXPECT_EQ(s["value_kind"], "probability");
+  EXPECT_EQ(s["class"], "a");
+  ASSERT_EQ(s["hidden"].size(), 3u);
+  EXPECT_EQ(s["hidden"][0]["node"], "H3");
+  EXPECT_EQ(s["hidden"][0]["values"].size(), 400u);
+  EXPECT_EQ(s["points"].size(), 120u);
+  EXPECT_EQ(s["x"]["name"], "x1");
+  EXPECT_LT(s["x"]["min"].get<double>(), s["x"]["max"].get<double>());
+  for (const auto& p : s["points"]) {
+    EXPECT_GE(p["x"].get<double>(), s["x"]["min"].get<double>());
+    EXPECT_LE(p["y"].get<double>(), s["y"]["max"].get<double>());
+    EXPECT_TRUE(p["target"] == "a" || p["target"] == "b");
+  }
+  const json f = get("/api/sessions/" + id + "/fit").body;
+  EXPECT_EQ(f["kind"], "classification");
+  EXPECT_EQ(f["classes"], json({"a", "b"}));
+  long total = 0;
+  for (const auto& row : f["confusion"])
+    for (const auto& c : row) total += c.get<long>();
+  EXPECT_EQ(total, 120);
+  EXPECT_TRUE(f["metrics"]["validation"].contains("accuracy"));
+  EXPECT_EQ(get("/api/sessions/" + id + "/surface?size=201").status, 400);
+  EXPECT_EQ(get("/api/sessions/" + id + "/surface?size=abc").status, 400);
+}
+
+TEST_F(Web, SurfaceAndFitOfIrisAndACurve) {
+  const std::string iris = create({{"data", {{"source", "shipped"}, {"name", "iris"}}},
+                                   {"config", {{"layers", {4}}}},
+                                   {"max_epochs", 10}});
+  train_to(iris, 2);
+  EXPECT_EQ(get("/api/sessions/" + iris + "/surface").body["kind"], "none");  // 4 inputs
+  const json f = get("/api/sessions/" + iris + "/fit").body;
+  EXPECT_EQ(f["classes"], json({"setosa", "versicolor", "virginica"}));
+  EXPECT_EQ(f["confusion"].size(), 3u);
+  const std::string curve = create({{"data", {{"source", "generated"}, {"name", "curve"}}},
+                                    {"config", {{"layers", {6}}, {"activation", "tanh"}}}});
+  train_to(curve, 3);
+  const json c = get("/api/sessions/" + curve + "/surface?size=30").body;
+  EXPECT_EQ(c["kind"], "curve");
+  EXPECT_EQ(c["x"].size(), 30u);
+  EXPECT_EQ(c["y"].size(), 30u);
+  EXPECT_EQ(c["points"].size(), 200u);
+  const json r = get("/api/sessions/" + curve + "/fit").body;
+  EXPECT_EQ(r["kind"], "regression");
+  EXPECT_EQ(r["target"], "y");
+  EXPECT_EQ(r["points"].size(), 200u);
+  EXPECT_TRUE(r["metrics"]["train"].contains("rmse"));
+}
+
+TEST_F(Web, Uploads) {
+  const std::string csv = "a,b,kind,y\n1,2,x,0.5\n2,,y,0.7\n3,4,x,0.9\n4,5,y,1.1\n";
+  const Reply up = call("POST", "/api/uploads?name=my.csv", csv, "text/csv");
+  ASSERT_EQ(up.status, 200) << up.text;
+  EXPECT_EQ(up.body["rows"], 4);
+  EXPECT_EQ(up.body["columns"][1], json({{"name", "b"}, {"kind", "numeric"}, {"missing", 1}}));
+  EXPECT_EQ(up.body["columns"][2]["kind"], "categorical");
+  const std::string id = create({{"data", {{"source", "upload"}, {"id", up.body["id"]}}},
+                                 {"config", {{"target", "y"}, {"drop", "b"}, {"layers", {2}}}}});
+  EXPECT_EQ(get("/api/sessions/" + id).body["data"]["inputs"], json({"a", "kind=x", "kind=y"}));
+  // Missing target for an upload, unknown upload.
+  EXPECT_EQ(post("/api/sessions", {{"data", {{"source", "upload"}, {"id", up.body["id"]}}}}).status,
+            400);
+  EXPECT_EQ(post("/api/sessions", {{"data", {{"source", "upload"}, {"id", "nope"}}}}).status, 404);
+  // A broken CSV reads as the CLI's error: NAME:LINE:COLUMN.
+  const Reply bad = call("POST", "/api/uploads", "a,b\n1,2\n3,\"x\"y\n", "text/csv");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body["error"].get<std::string>().rfind("upload.csv:3:", 0), 0u) << bad.text;
+  // Path-like names are refused.
+  EXPECT_EQ(call("POST", "/api/uploads?name=../x.csv", csv, "text/csv").status, 400);
+  EXPECT_EQ(call("POST", "/api/uploads?name=%2Fetc%2Fpasswd", csv, "text/csv").status, 400);
+}
+
+TEST_F(Web, UploadOverTheLimitIs413) {
+  stop();
+  annlab::web::ServerOptions opt;
+  opt.max_upload_bytes = 1024;
+  start(opt);
+  std::string big = "a,b\n";
+  while (big.size() < 4096) big += "1,2\n";
+  const Reply r = call("POST", "/api/uploads?name=big.csv", big, "text/csv");
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(get("/api/version").status, 200);
+}
+
+TEST_F(Web, BadRequestsAreAnsweredAndTheServerKeepsGoing) {
+  const auto error_of = [](const Reply& r) { return r.body.value("error", std::string()); };
+  Reply r = call("POST", "/api/sessions", "{\"data\": ");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(error_of(r).find("not valid JSON"), std::string::npos);
+  r = call("POST", "/api/sessions", "[1, 2]");
+  EXPECT_EQ(r.status, 400);
+  r = post("/api/sessions", {{"data", {{"source", "chapter"}}}, {"colour", 1}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(error_of(r).find("'colour'"), std::string::npos);
+  r = post("/api/sessions", {{"data", {{"source", "chapter"}}}, {"config", {{"layerz", {2}}}}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(error_of(r).find("'layerz'"), std::string::npos);
+  r = post("/api/sessions", {{"data", {{"source", "chapter"}}}, {"config", {{"lr", "fast"}}}});
+  EXPECT_EQ(r.status, 400);
+  r = post("/api/sessions", {{"data", {{"source", "chapter"}}}, {"max_epochs", -3}});
+  EXPECT_EQ(r.status, 400);
+  r = post("/api/sessions", {{"data", {{"source", "shipped"}, {"name", "../../etc/passwd"}}}});
+  EXPECT_EQ(r.status, 400);
+  r = post("/api/sessions", {{"data", {{"source", "file"}, {"path", "/etc/passwd"}}}});
+  EXPECT_EQ(r.status, 400);
+  r = post("/api/sessions", {{"data", {{"source", "generated"}, {"name", "circle"}, {"size", 1}}}});
+  EXPECT_EQ(r.status, 400);
+  r = post("/api/sessions", {{"data", {{"source", "chapter"}}}, {"probe_row", 5}});
+  EXPECT_EQ(r.status, 400);
+  for (const std::string path :
+       {"/api/sessions/0123", "/api/sessions/..%2F..%2Fetc%2Fpasswd", "/api/sessions/x/state",
+        "/api/sessions/../../etc/passwd", "/assets/../CMakeLists.txt"}) {
+    r = get(path);
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_FALSE(error_of(r).empty()) << path;
+    EXPECT_EQ(error_of(r).find('\n'), std::string::npos);
+  }
+  const std::string id = create(kChapter);
+  EXPECT_EQ(post("/api/sessions/" + id + "/train", {{"epochs", 0}}).status, 400);
+  EXPECT_EQ(post("/api/sessions/" + id + "/train", {{"epochs", 2}, {"fast", true}}).status, 400);
+  EXPECT_EQ(get("/api/sessions/" + id + "/state?epoch=-1").status, 400);
+  EXPECT_EQ(call("DELETE", "/api/sessions/" + id).status, 204);
+  EXPECT_EQ(get("/api/sessions/" + id).status, 404);
+  EXPECT_EQ(get("/api/version").status, 200);
+}
+
+TEST_F(Web, TwoSessionsTrainAtOnce) {
+  const json req = {{"data", {{"source", "generated"}, {"name", "spiral"}}},
+                    {"config", {{"layers", {6}}, {"activation", "tanh"}}},
+                    {"max_epochs", 100000}};
+  const std::string a = create(req), b = create(req);
+  post("/api/sessions/" + a + "/train", json::object());
+  post("/api/sessions/" + b + "/train", {{"epochs", 7}});
+  wait_for(a, [](const json& s) { return s["epoch"] >= 10; });
+  const json sb =
+      wait_for(b, [](const json& s) { return s["epoch"] == 7 && s["status"] == "paused"; });
+  EXPECT_EQ(sb["epoch"], 7);
+  EXPECT_EQ(post("/api/sessions/" + a + "/pause", json::object()).body["status"], "paused");
+  // Same data and config: the same states, epoch for epoch.
+  EXPECT_EQ(get("/api/sessions/" + a + "/state?epoch=7").body,
+            get("/api/sessions/" + b + "/state?epoch=7").body);
+}
+
+TEST_F(Web, LeastRecentlyUsedSessionIsDropped) {
+  stop();
+  annlab::web::ServerOptions opt;
+  opt.max_sessions = 2;
+  start(opt);
+  const std::string a = create(kChapter), b = create(kChapter);
+  EXPECT_EQ(get("/api/sessions/" + a).status, 200);  // a is now the most recent
+  const std::string c = create(kChapter);
+  EXPECT_EQ(get("/api/sessions/" + b).status, 404);
+  EXPECT_EQ(get("/api/sessions/" + a).status, 200);
+  EXPECT_EQ(get("/api/sessions/" + c).status, 200);
+}
+
+TEST_F(Web, Exports) {
+  const std::string id = create({{"data", {{"source", "shipped"}, {"name", "well"}}},
+                                 {"config", {{"layers", {4}}, {"validation", 0.2}}},
+                                 {"max_epochs", 300}});
+  train_to(id, 12);
+  const Reply model = get("/api/sessions/" + id + "/export/model");
+  ASSERT_EQ(model.status, 200);
+  const annlab::workflow::Model m = annlab::workflow::parse_model(model.text, "model");
+  EXPECT_EQ(m.arch.widths, std::vector<int>({6, 4, 1}));  // Well dropped
+  EXPECT_EQ(m.data_file, "unconv_MV_v4.csv");
+  const json latest = get("/api/sessions/" + id + "/state").body["trace"];
+  EXPECT_EQ(m.parameters[0], latest["weights"][0].get<double>());
+  const Reply hist = get("/api/sessions/" + id + "/export/history.json");
+  EXPECT_EQ(hist.body["format"], "annlab.history");
+  EXPECT_EQ(hist.body["epochs"].size(), 12u);
+  const Reply csv = get("/api/sessions/" + id + "/export/history.csv");
+  EXPECT_EQ(std::count(csv.text.begin(), csv.text.end(), '\n'), 13);
+  const Reply run = get("/api/sessions/" + id + "/export/run.json");
+  EXPECT_EQ(run.body["format"], "annlab.run");
+  EXPECT_EQ(run.body["states"].size(), 13u);
+  EXPECT_EQ(run.body["states"].front()["epoch"], 0);
+  EXPECT_EQ(run.body["states"].back()["epoch"], 12);
+  EXPECT_EQ(run.body["surfaces"].size(), 13u);
+  EXPECT_EQ(run.body["fit"][0]["fit"]["kind"], "regression");
+  const Reply html = get("/api/sessions/" + id + "/export/report.html");
+  ASSERT_EQ(html.status, 200);
+  const std::string tag = "<script type=\"application/json\" id=\"annlab-run\">";
+  const std::size_t at = html.text.find(tag);
+  ASSERT_NE(at, std::string::npos);
+  const std::size_t end = html.text.find("</script>", at);
+  std::string embedded = html.text.substr(at + tag.size(), end - at - tag.size());
+  EXPECT_EQ(json::parse(embedded)["session"]["id"], id);
+  EXPECT_EQ(html.text.find("src=\"assets/app.js\""), std::string::npos);  // inlined
+}
+
+}  // namespace
