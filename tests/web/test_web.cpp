@@ -325,6 +325,32 @@ TEST_F(Web, FinishedSessionRefusesMoreTraining) {
   EXPECT_TRUE(again.body.contains("error"));
 }
 
+TEST_F(Web, DivergedSessionSaysWhyAndResets) {
+  const std::string id =
+      create({{"data", {{"source", "chapter"}}}, {"config", {{"lr", 100.0}}}, {"max_epochs", 500}});
+  post("/api/sessions/" + id + "/train", json::object());
+  const json s = wait_for(id, [](const json& x) { return x["status"] == "diverged"; });
+  EXPECT_NE(s["message"].get<std::string>().find("diverged"), std::string::npos) << s["message"];
+  EXPECT_EQ(post("/api/sessions/" + id + "/train", {{"epochs", 1}}).status, 409);
+  EXPECT_EQ(get("/api/sessions/" + id + "/state").status, 200);  // the last finite state
+  EXPECT_EQ(post("/api/sessions/" + id + "/reset", json::object()).body["status"], "idle");
+}
+
+TEST_F(Web, Float32Session) {
+  const std::string id =
+      create({{"data", {{"source", "chapter"}}}, {"config", {{"dtype", "float32"}}}});
+  train_to(id, 100);
+  const json t = get("/api/sessions/" + id + "/state?epoch=100").body["trace"];
+  EXPECT_NEAR(t["prediction"][0].get<double>(), 0.3, 1e-4);
+  const double w = t["weights"][6];
+  EXPECT_EQ(double(float(w)), w);  // float values, exactly
+  const Reply v = post("/api/sessions/" + id + "/verify", {{"epoch", 3}, {"name", "λ(4,6)"}});
+  EXPECT_LT(v.body["rel_error"].get<double>(), 1e-6);
+  const auto m =
+      annlab::workflow::parse_model(get("/api/sessions/" + id + "/export/model").text, "m");
+  EXPECT_TRUE(m.float32);
+}
+
 // A session trained to the end is `annlab train` with the same data and configuration.
 TEST_F(Web, SessionModelEqualsTrainOnTable) {
   const json config = {{"layers", {5}}, {"activation", "tanh"}, {"epochs", 15},

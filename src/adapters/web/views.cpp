@@ -319,6 +319,9 @@ json Session::fit_view(int epoch) const {
           {"metrics", metrics}};
 }
 
+// What annlab.run keeps of a long run (docs/dashboard.md): the page's own live limits.
+constexpr long kRunRecords = 2000, kRunEpochs = 600, kRunParams = 160;
+
 json Session::run_document() const {
   std::vector<int> recorded;
   {
@@ -332,9 +335,15 @@ json Session::run_document() const {
     surfaces.push_back({{"epoch", recorded[i]}, {"surface", surface(recorded[i], 40)}});
     fits.push_back({{"epoch", recorded[i]}, {"fit", fit_view(recorded[i])}});
   }
-  return {{"format", "annlab.run"}, {"version", 1},           {"annlab_version", ANNLAB_VERSION},
-          {"session", describe()},  {"history", history(-1)}, {"series", series()},
-          {"states", states},       {"surfaces", surfaces},   {"fit", fits}};
+  return {{"format", "annlab.run"},
+          {"version", 1},
+          {"annlab_version", ANNLAB_VERSION},
+          {"session", describe()},
+          {"history", history(-1, kRunRecords)},
+          {"series", series(-1, kRunEpochs, kRunParams)},
+          {"states", states},
+          {"surfaces", surfaces},
+          {"fit", fits}};
 }
 
 }  // namespace annlab::web
