@@ -112,7 +112,7 @@ export class App {
     this.diagram.setNetwork(s.network);
     this.diagram.selection = null;
     if (this.live) {
-      this.networkControls.setFromSession(s);
+      this.networkControls.setFromSession(s, { withOutput: this.dataControls.kind() === "chapter" });
       this.trainingControls.setFromSession(s);
       this.updateExportLinks();
     }
@@ -480,7 +480,9 @@ export class App {
       onChange: () => {
         const kind = this.dataControls.kind();
         if (kind !== lastKind) {
-          if (lastKind === "chapter" || kind === "chapter") this.networkControls.resetOutputForTask();
+          // The chapter's own output and loss (identity, ½SE); other data: the task's default.
+          if (kind === "chapter") this.networkControls.setOutput("identity", "half_squared_error");
+          else this.networkControls.resetOutputForTask();
           if (kind !== "chapter") this.edited = true;
           lastKind = kind;
         }

@@ -80,17 +80,21 @@ export class NetworkControls {
   }
 
   // Fill the editor from a session's effective config and network.
-  setFromSession(session) {
+  // withOutput: also take the output and loss (the chapter's identity and ½SE); other data
+  // keep "auto" unless the user picked them, so a new data set gets its task's default.
+  setFromSession(session, { withOutput = true } = {}) {
     const c = session.config || {};
     const acts = [].concat(c.activation || []);
     if (Array.isArray(c.layers)) this.layers = c.layers.map((w, i) => ({ width: w, activation: acts[i] || acts[0] || "relu" }));
     this.renderLayers();
     const net = session.network;
     const outAct = net ? net.activations[net.activations.length - 1] : null;
-    this.output.value = c.output ?? "auto";
-    if (!this.output.value) this.output.value = "auto";
-    this.loss.value = c.loss ?? "auto";
-    if (!this.loss.value) this.loss.value = "auto";
+    if (withOutput) {
+      this.output.value = c.output ?? "auto";
+      if (!this.output.value) this.output.value = "auto";
+      this.loss.value = c.loss ?? "auto";
+      if (!this.loss.value) this.loss.value = "auto";
+    }
     if (c.init && !String(c.init).startsWith("constant")) this.init.value = c.init;
     if (c.bias_init && !String(c.bias_init).startsWith("constant")) this.biasInit.value = c.bias_init;
     if (c.seed !== undefined) this.seed.value = String(c.seed);
@@ -103,6 +107,11 @@ export class NetworkControls {
 
   // Chapter defaults carry over between data sets except the output and loss, which follow
   // the task.
+  setOutput(output, loss) {
+    this.output.value = output;
+    this.loss.value = loss;
+  }
+
   resetOutputForTask() {
     this.output.value = "auto";
     this.loss.value = "auto";
