@@ -49,6 +49,7 @@ export class EmbeddedSource {
       parameters: keep.map((i) => s.parameters[i]),
       prediction: keep.map((i) => s.prediction[i]),
       target: s.target,
+      ...(s.param_index ? { param_index: s.param_index } : {}),
     };
   }
   async state(epoch) {
