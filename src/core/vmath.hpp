@@ -31,31 +31,23 @@ struct Bits<float> {
   static constexpr float ln2_hi = 0x1.62e400p-1f, ln2_lo = 0x1.7f7d1cp-20f;
 };
 
-// expm1(r) for |r| <= ln2/2: r + r²/2! + ... (Horner).
+// expm1(r) for |r| <= ln2/2: r + r²·(1/2! + r/3! + ...), the bracket by Estrin's scheme
+// (pairs, then pairs of pairs: a short dependency chain, which is what one small layer such
+// as the chapter's waits for; Horner's would be 11 multiply-adds long).
 inline double expm1_poly(double r) {
-  double p = 1.0 / 6227020800.0;  // 1/13!
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  return r + (r * r) * p;
+  const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  const double q0 = 1.0 / 2 + r * (1.0 / 6), q1 = 1.0 / 24 + r * (1.0 / 120);
+  const double q2 = 1.0 / 720 + r * (1.0 / 5040), q3 = 1.0 / 40320 + r * (1.0 / 362880);
+  const double q4 = 1.0 / 3628800 + r * (1.0 / 39916800);
+  const double q5 = 1.0 / 479001600 + r * (1.0 / 6227020800);
+  const double s0 = q0 + r2 * q1, s1 = q2 + r2 * q3, s2 = q4 + r2 * q5;
+  return r + r2 * ((s0 + r4 * s1) + r8 * s2);
 }
 inline float expm1_poly(float r) {
-  float p = 1.0f / 40320.0f;
-  p = p * r + 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  return r + (r * r) * p;
+  const float r2 = r * r, r4 = r2 * r2;
+  const float q0 = 1.0f / 2 + r * (1.0f / 6), q1 = 1.0f / 24 + r * (1.0f / 120);
+  const float q2 = 1.0f / 720 + r * (1.0f / 5040), q3 = 1.0f / 40320;
+  return r + r2 * ((q0 + r2 * q1) + r4 * (q2 + r2 * q3));
 }
 
 // 2^k for an integer k whose biased exponent is in range (k >= -bias+1).
@@ -96,10 +88,16 @@ template <class T>
 inline T exp_neg(T y) {
   constexpr T lowest = sizeof(T) == 8 ? T(-750) : T(-110);  // exp is 0 (rounded) below
   y = y > lowest ? y : lowest;
-  typename Bits<T>::Int k;
-  const T p = expm1_poly(reduce(y, k));
-  const typename Bits<T>::Int k1 = k / 2;
-  return (T(1) + p) * pow2<T>(k1) * pow2<T>(k - k1);
+  using B = Bits<T>;
+  using Int = typename B::Int;
+  Int k;
+  const T m = T(1) + expm1_poly(reduce(y, k));  // in [0.7, 1.42]
+  // Normal results: k added to m's exponent field (one integer add, no multiply on the
+  // critical path); near and below the smallest normal, 2^k in two halves instead.
+  const T fast = std::bit_cast<T>(Int(std::bit_cast<Int>(m) + Int(k * (Int(1) << B::mantissa))));
+  const Int k1 = k / 2;
+  const T slow = m * pow2<T>(k1) * pow2<T>(k - k1);
+  return k > Int(2 - B::bias) ? fast : slow;
 }
 
 template <class T>
