@@ -462,6 +462,12 @@ export class App {
     // Keyboard: arrows scrub when the slider is not focused.
     window.addEventListener("keydown", (e) => {
       if (e.target && ["INPUT", "SELECT", "TEXTAREA"].includes(e.target.tagName)) return;
+      if (e.key === " " && this.live && e.target === document.body) {
+        e.preventDefault();
+        if (this.session?.status === "running") this.pause();
+        else this.train(0);
+        return;
+      }
       if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
         const i = Math.max(0, Math.min(this.epochs.length - 1, Number(ui.slider.value) + (e.key === "ArrowRight" ? 1 : -1)));
         ui.follow.input.checked = i === this.epochs.length - 1;

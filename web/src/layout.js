@@ -44,8 +44,8 @@ export function buildLayout(root, live) {
   // Play bar.
   const btn = (testid, text, title, cls = "") => h("button", { class: `btn ${cls}`, testid, title }, text);
   r.btnReset = btn("btn-reset", "⟲", "Reset to epoch 0 (same initial parameters)", "btn-round");
-  r.btnPlay = btn("btn-play", "▶", "Play: train until the epoch budget", "btn-round btn-primary btn-play");
-  r.btnPause = btn("btn-pause", "❚❚", "Pause", "btn-round btn-primary btn-play");
+  r.btnPlay = btn("btn-play", "▶", "Play: train until the epoch budget (space)", "btn-round btn-primary btn-play");
+  r.btnPause = btn("btn-pause", "❚❚", "Pause (space)", "btn-round btn-primary btn-play");
   r.btnStep1 = btn("btn-step-1", "+1", "Train 1 epoch");
   r.btnStep10 = btn("btn-step-10", "+10", "Train 10 epochs");
   r.btnStep100 = btn("btn-step-100", "+100", "Train 100 epochs");
@@ -59,7 +59,7 @@ export function buildLayout(root, live) {
     { class: "card playbar" },
     live ? h("div", { class: "play-buttons" }, r.btnReset, r.btnPlay, r.btnPause, r.btnStep1, r.btnStep10, r.btnStep100) : null,
     h("div", { class: "epoch-box" }, r.epochLabel, r.epochStats),
-    h("div", { class: "slider-box" }, r.slider, h("div", { class: "slider-hint muted small" }, "scrub the recorded history; nothing is retrained")),
+    h("div", { class: "slider-box" }, r.slider, h("div", { class: "slider-hint muted small" }, "scrub the recorded history (← → keys); nothing is retrained")),
     r.follow.el,
   );
 

@@ -95,7 +95,7 @@ export function explain(ix, trace, weights, sel, sign = 1) {
       return {
         lhs,
         symbolic: "-y / ŷ  (cross-entropy)",
-        numeric: `-${factor(y)} / ${fmt(yhat)}${sign < 0 ? " · (-1)" : ""}`,
+        numeric: `${y === 0 ? "0" : `-${factor(y)}`} / ${fmt(yhat)}${sign < 0 ? " · (-1)" : ""}`,
         value: y === 0 ? 0 : s(-y / yhat),
         engine: s(dout),
       };
