@@ -309,8 +309,9 @@ async function main() {
     await waitText(page, "epoch-value", (s) => Number(s) >= 150, "play should reach epoch 150");
     await page.getByTestId("btn-pause").click();
     await waitText(page, "status", (s) => s === "paused", "pause should stop training");
+    await page.waitForTimeout(1000); // the page catches up with the epochs trained before the pause
     const stopped = Number(await text(page, "epoch-value"));
-    await page.waitForTimeout(500);
+    await page.waitForTimeout(700);
     expect(Number(await text(page, "epoch-value")) === stopped, "epochs still grow after pause");
     const t0 = Date.now();
     let after = before;
