@@ -212,6 +212,7 @@ async function main() {
     expect(o6 !== before, "diagram did not change");
     const status = await text(page, "status");
     expect(status !== "running", "scrubbing started training");
+    await page.waitForTimeout(700); // the views follow, throttled
     await shot(page, "04-slider-epoch10.png");
   });
 
