@@ -144,7 +144,11 @@ export class App {
       this.ui.btnPlay.hidden = running;
       this.ui.btnPause.hidden = !running;
     }
-    if (s.message && (s.status === "diverged" || s.status === "error")) this.error(s.message, `training ${s.status}`);
+    const note = `${s.id}:${s.status}:${s.message}`;
+    if (s.message && (s.status === "diverged" || s.status === "error") && this.shownNote !== note) {
+      this.shownNote = note;
+      this.error(s.message, `training ${s.status}`);
+    }
   }
 
   // Fetch history and series from scratch and show the newest epoch.
