@@ -229,6 +229,21 @@ async function main() {
     expect(png.length > 5000 && png.subarray(1, 4).toString() === "PNG", `the PNG export is not a PNG image (${png.length} bytes)`);
   });
 
+  await check("export the model file and the history (JSON, CSV)", async () => {
+    const save = async (testid, name) => {
+      const [dl] = await Promise.all([page.waitForEvent("download", { timeout: T }), page.getByTestId(testid).click()]);
+      const path = join(outDir, name);
+      await dl.saveAs(path);
+      return readFileSync(path, "utf8");
+    };
+    const model = JSON.parse(await save("export-model", "annlab-model.json"));
+    expect(model.format === "annlab.model", `model file format is ${model.format}`);
+    const hist = JSON.parse(await save("export-history-json", "annlab-history.json"));
+    expect(hist.format === "annlab.history", `history format is ${hist.format}`);
+    const csv = await save("export-history-csv", "annlab-history.csv");
+    expect(csv.split("\n").length > 100 && /epoch/.test(csv.split("\n")[0]), "history CSV should have a header and a row per epoch");
+  });
+
   let reportPath = null;
   await check("export the HTML report", async () => {
     const [dl] = await Promise.all([page.waitForEvent("download", { timeout: T }), page.getByTestId("export-report").click()]);
