@@ -46,7 +46,10 @@ export class App {
     });
     this.surfaceView = new SurfaceView(this.ui.surface);
     this.fitView = new FitView(this.ui.fit);
-    this.explainPanel = new ExplainPanel(this.ui.explain, { onVerify: (epoch, name) => this.source.verify(epoch, name) });
+    this.explainPanel = new ExplainPanel(this.ui.explain, {
+      onVerify: (epoch, name) => this.source.verify(epoch, name),
+      onSelect: (sel) => this.diagram.select(sel),
+    });
 
     this.loadState = latestOnly((e) => this.fetchState(e));
     this.loadViews = throttle(
@@ -230,10 +233,25 @@ export class App {
       this.trace = { ...st.trace };
       this.stateEpoch = st.epoch;
       this.diagram.update(this.trace);
+      this.renderProbe();
       this.refreshExplain();
     } catch (e) {
       this.error(e, `state at epoch ${epoch}`);
     }
+  }
+
+  // Which sample the drawn numbers belong to: the probe row, in model units.
+  renderProbe() {
+    const t = this.trace;
+    const vec = (v) => (v && v.length ? (v.length > 8 ? `(${v.slice(0, 8).map((x) => fmt(x)).join(", ")}, … ${v.length} values)` : `(${v.map((x) => fmt(x)).join(", ")})`) : "");
+    const row = this.session?.probe_row ?? 0;
+    const L = this.ix ? this.session.network.loss : "";
+    clear(this.ui.probe).append(
+      h("span", { class: "probe-k" }, `probe row ${row}`),
+      ` (model units): x = ${vec(t.input || t.node_out.slice(0, this.session.network.widths[0]))}, y = ${vec(t.target)}, ŷ = ${vec(t.prediction)}, `,
+      h("b", {}, `L = ${fmt(t.loss, 6)}`),
+      h("span", { class: "muted" }, ` (${lossLabel(L)}) · epoch ${this.stateEpoch}`),
+    );
   }
 
   async fetchViews(epoch) {

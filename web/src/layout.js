@@ -87,11 +87,13 @@ export function buildLayout(root, live) {
     h("span", { class: "lg-sign" }, " dL/dλ "),
     h("span", { class: "muted" }, " · scroll to zoom, drag to pan, hover for values, click to explain"),
   );
+  r.probe = h("div", { class: "probe-info", testid: "probe-info" });
   const diagramCard = card(
     "diagram-card",
     "Network",
     [r.tWeights.el, r.tForward.el, r.tBackprop.el, r.tSign.el, h("span", { class: "sep" }), r.zoomReset, r.diagramSvg, r.diagramPng],
     r.diagram,
+    r.probe,
     r.legend,
   );
   r.explain = h("div", { class: "explain" });

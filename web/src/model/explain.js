@@ -17,7 +17,9 @@ export function explain(ix, trace, weights, sel, sign = 1) {
   };
   const lines = [];
 
-  const nodeInLine = (id) => {
+  const nodeInLine = (id) => ({ ...nodeInLine0(id), node: id });
+  const nodeOutLine = (id) => ({ ...nodeOutLine0(id), node: id });
+  const nodeInLine0 = (id) => {
     const n = ix.nodeById.get(id);
     const p = pos(id);
     const zin = trace.node_in[p];
@@ -65,7 +67,7 @@ export function explain(ix, trace, weights, sel, sign = 1) {
     };
   };
 
-  const nodeOutLine = (id) => {
+  const nodeOutLine0 = (id) => {
     const n = ix.nodeById.get(id);
     const p = pos(id);
     const dout = trace.dL_dnode_out[p];

@@ -5,7 +5,8 @@ import { h, clear } from "../util/dom.js";
 // "Explain a number": the chain-rule product of the selected weight, bias or node with the
 // numbers of the trace on view, and a verify button (finite differences on the server).
 export class ExplainPanel {
-  constructor(container, { onVerify }) {
+  constructor(container, { onVerify, onSelect }) {
+    this.onSelect = onSelect;
     this.el = container;
     this.el.dataset.testid = "explain-panel";
     this.onVerify = onVerify;
@@ -42,7 +43,15 @@ export class ExplainPanel {
         h(
           "div",
           { class: `eq ${k === 0 ? "eq-main" : "eq-sub"}`, testid: k === 0 ? "explain-formula" : null },
-          h("div", { class: "eq-line" }, h("span", { class: "lhs" }, l.lhs), " = ", h("span", { class: "sym" }, l.symbolic)),
+          h(
+            "div",
+            { class: "eq-line" },
+            l.node && k > 0
+              ? h("button", { class: "lhs lhs-link", title: `explain ${l.lhs} on its own`, onclick: () => this.onSelect && this.onSelect({ kind: "node", id: l.node }) }, l.lhs)
+              : h("span", { class: "lhs" }, l.lhs),
+            " = ",
+            h("span", { class: "sym" }, l.symbolic),
+          ),
           l.numeric ? h("div", { class: "eq-line num" }, " = ", l.numeric, " = ", h("b", { testid: k === 0 ? "explain-value" : null }, fmt(l.value))) : null,
           h("div", { class: `eq-engine ${agree ? "ok" : "warn"}` }, `engine's trace: ${fmt(l.engine, 7)}${agree ? " ✓" : " (differs)"}`),
         ),
