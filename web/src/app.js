@@ -156,12 +156,16 @@ export class App {
 
   // Fetch history and series from scratch and show the newest epoch.
   async refreshAll(toLatest) {
+    const sid = this.session?.id;
     try {
       const hist = await this.source.history(-1);
+      if (sid !== this.session?.id) return;
       this.records = hist.records || [];
       this.session.status = hist.status ?? this.session.status;
       this.session.epoch = hist.epoch ?? this.session.epoch;
-      this.series = await this.source.series();
+      const series = await this.source.series();
+      if (sid !== this.session?.id) return;
+      this.series = series;
       this.updateEpochList();
       this.renderHeader();
       this.plots.update(this.session.network, this.records, this.series);
@@ -228,8 +232,10 @@ export class App {
   }
 
   async fetchState(epoch) {
+    const sid = this.session?.id;
     try {
       const st = await this.source.state(epoch);
+      if (sid !== this.session?.id) return; // an answer for the session before
       this.trace = { ...st.trace };
       this.stateEpoch = st.epoch;
       this.diagram.update(this.trace);
@@ -255,8 +261,10 @@ export class App {
   }
 
   async fetchViews(epoch) {
+    const sid = this.session?.id;
     try {
       const [surf, fit] = await Promise.all([this.source.surface(epoch, 60), this.source.fit(epoch)]);
+      if (sid !== this.session?.id) return;
       this.surfaceView.update(surf);
       this.fitView.update(fit);
     } catch (e) {
@@ -338,7 +346,9 @@ export class App {
 
   async pullSeries() {
     const have = this.series && this.series.epochs.length ? this.series.epochs[this.series.epochs.length - 1] : null;
+    const sid = this.session?.id;
     const s = await this.source.series(have);
+    if (sid !== this.session?.id) return;
     if (!this.series || have === null) this.series = s;
     else if (s.epochs.length === 0) this.series.target = s.target ?? this.series.target;
     else if (s.epochs[0] > have) {
