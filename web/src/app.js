@@ -338,7 +338,6 @@ export class App {
       this.stopPolling();
       this.session = { ...(await this.source.session()) };
       this.renderHeader();
-      await this.pullSeries();
       this.plots.update(this.session.network, this.records, this.series);
       if (this.ui.follow.input.checked) this.setView(this.lastEpoch());
     }
