@@ -159,6 +159,8 @@ export class LinePlot {
         .attr("stroke-dasharray", l.dashed ? "6,4" : null)
         .append("title")
         .text(l.name);
+      if (pts.length === 1 && ok(pts[0][1]))
+        g.append("circle").attr("cx", x(pts[0][0])).attr("cy", y(pts[0][1])).attr("r", 3).attr("fill", l.color);
     }
     const lg = svg.append("g").attr("class", "legend");
     for (const { l, x: lx, y: ly } of items) {
@@ -278,7 +280,7 @@ export class ConvergencePlots {
       const c = PALETTE[k % PALETTE.length];
       const legend = nOut <= 3;
       predLines.push({ name: `${outNames[k]} (ŷ)`, color: c, xs, ys: idx.map((i) => series.prediction[i][k]), legend });
-      predLines.push({ name: `target ${outNames[k]}`, color: c, xs: [xs[0], xs[xs.length - 1]], ys: [series.target[k], series.target[k]], dashed: true, width: 1.2, legend });
+      predLines.push({ name: `target ${outNames[k]}`, color: c, xs: [xs[0], Math.max(1, xs[xs.length - 1])], ys: [series.target[k], series.target[k]], dashed: true, width: 1.2, legend });
     }
     const note = nOut > 12 ? `first 12 of ${nOut} outputs; dashed: targets` : nOut > 3 ? `${nOut} outputs; dashed: targets` : "";
     this.pred.setData({ lines: predLines, note });
