@@ -44,7 +44,12 @@ export class App {
         this.setView(this.epochs[i] ?? 0);
       },
     });
-    this.surfaceView = new SurfaceView(this.ui.surface);
+    this.surfaceView = new SurfaceView(this.ui.surface, {
+      onNode: (name) => {
+        const n = this.session?.network.nodes.find((m) => m.name === name);
+        if (n) this.diagram.select({ kind: "node", id: n.id });
+      },
+    });
     this.fitView = new FitView(this.ui.fit);
     this.explainPanel = new ExplainPanel(this.ui.explain, {
       onVerify: (epoch, name) => this.source.verify(epoch, name),
@@ -408,6 +413,8 @@ export class App {
     const chapterPlain = dataSpec.source === "chapter" && !this.edited;
     const config = chapterPlain ? {} : { ...this.networkControls.configPart(), ...this.trainingControls.configPart(), ...this.dataControls.configPart() };
     this.stopPolling();
+    this.ui.status.textContent = "new session…";
+    this.ui.status.className = "status-pill";
     try {
       const s = await this.source.createSession({ data: dataSpec, config, max_epochs: this.trainingControls.maxEpochsValue() });
       this.ui.follow.input.checked = true;

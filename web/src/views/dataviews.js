@@ -48,8 +48,9 @@ function newSvg(parent, w, hgt, testid) {
 // The response over the input plane (2 inputs) with the data, a contour at 0.5 for class
 // probabilities, and one mini map per first-hidden-layer node; or the fitted curve (1 input).
 export class SurfaceView {
-  constructor(container) {
+  constructor(container, { onNode } = {}) {
     this.container = container;
+    this.onNode = onNode; // clicking a hidden node's map explains that node
   }
 
   update(s) {
@@ -151,7 +152,7 @@ export class SurfaceView {
         const [lo, hi] = d3.extent(node.values);
         const M = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
         const c = lo < 0 ? diverging(-M, M) : diverging(lo, hi > lo ? hi : lo + 1e-9);
-        const wrap = h("figure", { class: "minimap" });
+        const wrap = h("figure", { class: "minimap", title: `${node.node}: click to explain`, onclick: () => this.onNode && this.onNode(node.node) });
         const sv = newSvg(wrap, 84, 84, `minimap-${node.node}`);
         sv.append("image").attr("width", 84).attr("height", 84).attr("preserveAspectRatio", "none").attr("href", gridImage(node.values, s.size, c));
         wrap.append(h("figcaption", {}, h("b", {}, node.node), ` ${fmtShort(lo)}…${fmtShort(hi)}`));
@@ -198,7 +199,7 @@ export class SurfaceView {
       const grid = h("div", { class: "minimaps", testid: "hidden-maps" });
       el.append(h("div", { class: "subhead" }, "First hidden layer: each node’s output over the input range"), grid);
       for (const node of hidden) {
-        const wrap = h("figure", { class: "minimap" });
+        const wrap = h("figure", { class: "minimap", title: `${node.node}: click to explain`, onclick: () => this.onNode && this.onNode(node.node) });
         const sv = newSvg(wrap, 84, 84, `minicurve-${node.node}`);
         sv.append("rect").attr("width", 84).attr("height", 84).attr("fill", "#fff");
         const [lo, hi] = d3.extent(node.values);
