@@ -123,7 +123,7 @@ export class Diagram {
     layers.forEach((nodes, l) => {
       const n = nodes.length;
       nodes.forEach((node, k) => {
-        pos.set(node.id, { x: xOf(l), y: H / 2 + (k - (n - 1) / 2) * spOf(l) + (this.detailed ? 6 : 0), r: rOf(l) });
+        pos.set(node.id, { x: xOf(l), y: H / 2 + (k - (n - 1) / 2) * spOf(l) + (this.detailed ? 10 : 8), r: rOf(l) });
       });
     });
     this.pos = pos;
@@ -137,13 +137,13 @@ export class Diagram {
     layers.forEach((nodes, l) => {
       const act = activationOf(net, l);
       const kind = l === 0 ? "input" : l === L - 1 ? "output" : `hidden ${l}`;
-      caps
-        .append("text")
+      const t = caps.append("text").attr("x", xOf(l)).attr("y", 14).attr("text-anchor", "middle").attr("class", "caption");
+      t.append("tspan").attr("x", xOf(l)).text(kind);
+      t.append("tspan")
         .attr("x", xOf(l))
-        .attr("y", 16)
-        .attr("text-anchor", "middle")
-        .attr("class", "caption")
-        .text(`${kind} · ${nodes.length}${l > 0 ? ` · ${act.name}` : ""}`);
+        .attr("dy", 13)
+        .attr("class", "caption-sub")
+        .text(`${nodes.length}${l > 0 ? ` · ${act.name}` : ""}`);
     });
 
     const weights = net.weights.map((w, i) => ({ ...w, i, a: pos.get(w.from), b: pos.get(w.to), key: weightKey(w) }));
@@ -258,7 +258,10 @@ export class Diagram {
         .style("pointer-events", "none")
         .text((n) => n.name);
 
-    const withLabels = (n) => this.detailed || this.medium || (this.showOutputLabels && n.layer === L - 1);
+    // Beside-the-node labels need room before the next layer (about 190 units).
+    const colSp = L > 1 ? xOf(1) - xOf(0) : 999;
+    const roomy = this.detailed || (this.medium && colSp >= 190);
+    const withLabels = (n) => roomy || n.layer === 0 || (this.showOutputLabels && n.layer === L - 1);
     // Where a node's value labels go: inputs to the left (nothing comes in there), others to
     // the right; in the small drawing, hidden nodes above the middle carry them above their
     // outgoing lines and those below the middle under them.
@@ -266,7 +269,7 @@ export class Diagram {
       const rr = n.p.r;
       if (n.layer === 0) return { anchor: "end", x: -rr - 6, y1: -3, y2: 11 };
       if (!this.detailed || n.layer === L - 1) return { anchor: "start", x: rr + 6, y1: -3, y2: 11 };
-      const dy = n.p.y - H / 2 - 6;
+      const dy = n.p.y - H / 2 - (this.detailed ? 10 : 8);
       if (dy < -1) return { anchor: "start", x: rr + 4, y1: -17, y2: -4 };
       if (dy > 1) return { anchor: "start", x: rr + 4, y1: 17, y2: 30 };
       return { anchor: "start", x: rr + 6, y1: -3, y2: 11 };
@@ -306,7 +309,7 @@ export class Diagram {
     // the middle, to the upper left of hidden nodes above the middle and the lower left of
     // those below, where no connection runs.
     const bplace = (n) => {
-      const dy = n.p.y - H / 2 - 6;
+      const dy = n.p.y - H / 2 - (this.detailed ? 10 : 8);
       const hidden = n.layer < L - 1;
       if (hidden && dy < -1) return { x: -r - 10, y: -r - 12, anchor: "end", tx: -8, ty: 4, gy: -9 };
       if (hidden && dy > 1) return { x: -r - 10, y: r + 12, anchor: "end", tx: -8, ty: 4, gy: 17 };
