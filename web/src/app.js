@@ -8,7 +8,7 @@ import { DataControls } from "./controls/data.js";
 import { NetworkControls } from "./controls/network.js";
 import { TrainingControls } from "./controls/training.js";
 import { indexNetwork, lossLabel } from "./model/network.js";
-import { downloadSvg, downloadPng, combineSvgs } from "./export.js";
+import { download, downloadSvg, downloadPng, combineSvgs } from "./export.js";
 import { h, clear, debounce, latestOnly, throttle } from "./util/dom.js";
 import { fmt, fmtInt } from "./util/format.js";
 
@@ -546,9 +546,31 @@ export class App {
     ui.btnStep100.addEventListener("click", () => this.train(100));
     ui.btnReset.addEventListener("click", () => this.reset());
 
+    // Export links: fetched first, so that an error answer shows in the message area instead
+    // of being saved as a file; the href stays for "save link as".
     const link = (testid, label, kind, hint) => {
       const a = h("a", { class: "btn btn-link", testid, download: "" }, label);
       a.dataset.kind = kind;
+      a.addEventListener("click", async (e) => {
+        e.preventDefault();
+        try {
+          const res = await fetch(a.href);
+          if (!res.ok) {
+            let msg = `HTTP ${res.status}`;
+            try {
+              msg = (await res.json()).error || msg;
+            } catch {
+              /* not JSON */
+            }
+            throw new Error(msg);
+          }
+          const cd = res.headers.get("Content-Disposition") || "";
+          const m = cd.match(/filename="?([^";]+)"?/);
+          download(m ? m[1] : `annlab-${kind}`, await res.blob());
+        } catch (err) {
+          this.error(err, `export ${label}`);
+        }
+      });
       return h("div", { class: "export-row" }, a, h("span", { class: "muted small" }, hint));
     };
     this.exportLinks = [
