@@ -4,7 +4,7 @@
 //   ANNLAB_BIN=build/release/annlab npm run e2e --prefix web
 import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync, readFileSync, mkdtempSync, existsSync } from "node:fs";
+import { mkdirSync, writeFileSync, readFileSync, mkdtempSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -24,6 +24,7 @@ if (!bin || !existsSync(bin)) {
   process.exit(2);
 }
 mkdirSync(outDir, { recursive: true });
+rmSync(join(outDir, "failure.png"), { force: true }); // from an earlier failed run
 const tmp = mkdtempSync(join(tmpdir(), "annlab-e2e-"));
 
 const results = [];
