@@ -149,7 +149,7 @@ def environment(framework, threads):
     OMP_WAIT_POLICY=PASSIVE (its OpenMP workers otherwise spin between parallel regions and,
     with 2 threads on 2 cores, its figures collapse)."""
     env = dict(os.environ)
-    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "ANNLAB_THREADS"):
         env[k] = str(threads)
     if framework in ("pytorch", "sklearn", "openblas_sgemm"):
         env.pop("OPENBLAS_CORETYPE", None)
@@ -328,8 +328,10 @@ def report(meta, med, cfg, threads_list, present, missing, failures):
                 w("| " + " | ".join(row) + " |")
     w("")
     w("Ratios are speed ratios: above 1, annlab is faster (for ns and µs, the peer's time "
-      "÷ annlab's). annlab has no threads yet: its thr 2 rows run the single-thread code "
-      "again (they are not a 2-thread figure). FANN is single-threaded too.")
+      "÷ annlab's). annlab's thr 2 rows run with 2 threads (TrainConfig::threads, "
+      "ANNLAB_THREADS): products of 2^20 multiply-adds or more run as two fixed column "
+      "halves, with the same results as 1 thread; smaller ones (W1, W2's training steps, "
+      "W4's one row) do not split. FANN is single-threaded.")
     w("")
     # Correctness: the same numbers from the same math.
     head = ["workload", "thr", "check"] + [NAMES[f] for f in fws if f != "openblas_sgemm"] + \
