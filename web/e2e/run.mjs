@@ -367,6 +367,7 @@ try {
 } finally {
   if (browser) await browser.close().catch(() => {});
   if (server && server.exitCode === null) server.kill("SIGTERM");
+  rmSync(tmp, { recursive: true, force: true });
 }
 const passed = results.filter((r) => r.ok).length;
 console.log(`\ne2e: ${passed} of ${results.length} checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${outDir}`);
