@@ -60,6 +60,7 @@ export class DataControls {
         .filter((x) => x.data && x.data.source === src && x.available !== false)
         .map((x) => ({ name: x.data.name, title: x.title, task: x.task, target: x.target, defaults: x.data }));
     this.datasets = { generated: pick("generated"), shipped: pick("shipped") };
+    this.maxUploadBytes = d && d.max_upload_bytes ? d.max_upload_bytes : null;
     const shipped = this.datasets.shipped.map((s) => [s.name, `${s.name}: ${s.title || ""}`]);
     setOptions(this.shippedSel, shipped.length ? shipped : [["", "(none found in --data-dir)"]], shipped[0] ? shipped[0][0] : "");
     const gen = (this.datasets.generated || []).map((g) => [g.name, g.title || g.name]);
@@ -88,6 +89,8 @@ export class DataControls {
     if (!f) return;
     clear(this.uploadInfo).append(h("span", { class: "muted" }, `uploading ${f.name}…`));
     try {
+      if (this.maxUploadBytes && f.size > this.maxUploadBytes)
+        throw new Error(`${f.name} has ${(f.size / 1048576).toFixed(1)} MB; the server takes at most ${(this.maxUploadBytes / 1048576).toFixed(0)} MB (annlab serve --max-upload-mb)`);
       const text = await f.text();
       const u = await this.source.upload(f.name, text);
       this.upload = u;
