@@ -329,7 +329,7 @@ def report(meta, med, cfg, threads_list, present, missing, failures):
     w("")
     w("Ratios are speed ratios: above 1, annlab is faster (for ns and µs, the peer's time "
       "÷ annlab's). annlab's thr 2 rows run with 2 threads (TrainConfig::threads, "
-      "ANNLAB_THREADS): products of 2^20 multiply-adds or more run as two fixed column "
+      "ANNLAB_THREADS): products of 2^21 multiply-adds or more run as two fixed column "
       "halves, with the same results as 1 thread; smaller ones (W1, W2's training steps, "
       "W4's one row) do not split. FANN is single-threaded.")
     w("")

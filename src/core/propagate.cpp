@@ -21,9 +21,10 @@ using RowVec = Eigen::Matrix<T, 1, Eigen::Dynamic>;
 // bench/bench_core: the Eigen call overhead is ~50 ns).
 constexpr long kSmallWork = 4096;
 
-// Products of at least this many multiply-adds are cut into two fixed column halves
+// Products of at least this many multiply-adds (2M: below, a wake-up costs about what the
+// second thread saves) are cut into two fixed column halves
 // (whatever the thread count, so results do not depend on it) that two threads can run.
-constexpr long kSplitWork = long(1) << 20;
+constexpr long kSplitWork = long(1) << 21;
 
 // The first half of n columns, rounded up to whole 64-byte vectors.
 inline long first_half(long n) {

@@ -220,13 +220,13 @@ TEST(Propagate, WideLayersUseGemmKernelAndMatchReference) {
   }
 }
 
-// Products of 2^20 multiply-adds or more are cut into two column halves (run by two threads
+// Products of 2^21 multiply-adds or more are cut into two column halves (run by two threads
 // when there are two), and element-wise work on 2^15 elements or more into two row halves.
 Architecture wide_architecture(OutputChoice out) {
-  // 48·160·150 = 1.15M and 48·150·140 = 1.0M multiply-adds (cut), 48·140·3 (not cut);
-  // 48·160 = 7680 elements (not cut), 48·700 = 33600 (cut) in the 700-wide case.
+  // At batch 96: 96·180·150 = 2.6M and 96·150·150 = 2.2M multiply-adds (cut), 96·150·3
+  // (not cut); element-wise work is cut in the next test (64·700 = 44800 elements).
   const auto hidden = hidden_activations();
-  return Architecture{{160, 150, 140, 3}, {hidden[2], hidden[6], out.act}, out.loss};
+  return Architecture{{180, 150, 150, 3}, {hidden[2], hidden[6], out.act}, out.loss};
 }
 
 TEST(Propagate, ThreadedProductsMatchReference) {
@@ -237,8 +237,8 @@ TEST(Propagate, ThreadedProductsMatchReference) {
       Network<double> net(arch);
       fill_parameters(net, g);
       std::vector<double> x, y;
-      fill_data(arch, 48, g, x, y);
-      compare_with_reference(net, x, y, 48,
+      fill_data(arch, 96, g, x, y);
+      compare_with_reference(net, x, y, 96,
                              arch.describe() + ", threads " + std::to_string(threads), threads);
       if (HasFailure()) return;
     }
