@@ -81,7 +81,11 @@ async function check(name, fn) {
   } catch (e) {
     results.push({ name, ok: false, error: e.message });
     log(`FAIL ${name}: ${e.message.split("\n")[0]}`);
-    if (currentPage) await currentPage.screenshot({ path: join(outDir, "failure.png"), fullPage: true }).catch(() => {});
+    if (currentPage) {
+      await currentPage.screenshot({ path: join(outDir, "failure.png"), fullPage: true }).catch(() => {});
+      const shown = await currentPage.getByTestId("error-area").textContent().catch(() => "");
+      if (shown) log(`  the page's message area: ${shown}`);
+    }
     throw e;
   }
 }
