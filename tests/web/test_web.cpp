@@ -527,6 +527,14 @@ TEST_F(Web, TwoSessionsTrainAtOnce) {
             get("/api/sessions/" + b + "/state?epoch=7").body);
 }
 
+TEST_F(Web, APortInUseIsAnError) {
+  annlab::web::ServerOptions opt;
+  opt.port = port_;
+  annlab::web::Dashboard second(opt);
+  EXPECT_THROW(second.bind(), std::runtime_error);
+  EXPECT_EQ(get("/api/version").status, 200);
+}
+
 TEST_F(Web, LeastRecentlyUsedSessionIsDropped) {
   stop();
   annlab::web::ServerOptions opt;

@@ -296,6 +296,12 @@ void Dashboard::Impl::routes() {
   using httplib::Request;
   using httplib::Response;
   server.set_payload_max_length(options.max_upload_bytes);
+  // SO_REUSEADDR only: httplib's default SO_REUSEPORT lets a second server bind a port that
+  // is in use, and the two then share its connections.
+  server.set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   // No compression: Debian's cpp-httplib answers "Accept-Encoding: br" with brotli at its
   // highest quality (about 0.4 MB/s, seconds for a large /series), and loopback needs none.
   // The request object is httplib's own non-const local, handed to handlers as const.
