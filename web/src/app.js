@@ -108,7 +108,9 @@ export class App {
   }
 
   // ---- session ---------------------------------------------------------------------------
-  async loadSession(s) {
+  // syncControls: fill the editors from the session's effective config; not when the user
+  // has edited them since this session was asked for (their newer edits would be lost).
+  async loadSession(s, { syncControls = true } = {}) {
     this.stopPolling();
     this.session = s;
     this.ix = indexNetwork(s.network);
@@ -120,8 +122,10 @@ export class App {
     this.diagram.setNetwork(s.network);
     this.diagram.selection = null;
     if (this.live) {
-      this.networkControls.setFromSession(s, { withOutput: this.dataControls.kind() === "chapter" });
-      this.trainingControls.setFromSession(s);
+      if (syncControls) {
+        this.networkControls.setFromSession(s, { withOutput: this.dataControls.kind() === "chapter" });
+        this.trainingControls.setFromSession(s);
+      }
       this.updateExportLinks();
     }
     this.explainPanel.set(this.ix, null, null, 1, 0, this.live);
@@ -383,6 +387,9 @@ export class App {
   }
 
   async train(epochs) {
+    // An edit still waiting to make its session: make it first, then train that one.
+    if (this.rebuild) await this.rebuild.flush();
+    if (this.creating) await this.creating;
     const s = await this.act(epochs ? `train ${epochs}` : "play", () => this.source.train(epochs));
     if (s) {
       this.ui.follow.input.checked = true;
@@ -415,13 +422,19 @@ export class App {
     this.stopPolling();
     this.ui.status.textContent = "new session…";
     this.ui.status.className = "status-pill";
-    try {
-      const s = await this.source.createSession({ data: dataSpec, config, max_epochs: this.trainingControls.maxEpochsValue() });
-      this.ui.follow.input.checked = true;
-      await this.loadSession(s);
-    } catch (e) {
-      this.error(e, "new session");
-    }
+    const seq = this.editSeq;
+    const job = (async () => {
+      try {
+        const s = await this.source.createSession({ data: dataSpec, config, max_epochs: this.trainingControls.maxEpochsValue() });
+        this.ui.follow.input.checked = true;
+        await this.loadSession(s, { syncControls: seq === this.editSeq });
+      } catch (e) {
+        this.error(e, "new session");
+      }
+    })();
+    this.creating = job;
+    await job;
+    if (this.creating === job) this.creating = null;
   }
 
   // ---- wiring ----------------------------------------------------------------------------
@@ -516,7 +529,13 @@ export class App {
 
   wireLiveControls() {
     const ui = this.ui;
-    const rebuild = debounce(() => this.newSession(), 350);
+    const debounced = debounce(() => this.newSession(), 350);
+    this.editSeq = 0;
+    const rebuild = () => {
+      this.editSeq += 1;
+      debounced();
+    };
+    this.rebuild = debounced;
     let lastKind = "chapter";
     this.dataControls = new DataControls(ui.dataBox, {
       source: this.source,

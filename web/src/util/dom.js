@@ -24,11 +24,25 @@ export function clear(el) {
 
 export function debounce(fn, ms) {
   let t = null;
-  const d = (...args) => {
+  let args = null;
+  const d = (...a) => {
     clearTimeout(t);
-    t = setTimeout(() => fn(...args), ms);
+    args = a;
+    t = setTimeout(() => {
+      t = null;
+      fn(...args);
+    }, ms);
   };
-  d.cancel = () => clearTimeout(t);
+  d.cancel = () => {
+    clearTimeout(t);
+    t = null;
+  };
+  // Runs a pending call now (and returns its result); nothing when none is pending.
+  d.flush = () => {
+    if (t === null) return undefined;
+    d.cancel();
+    return fn(...args);
+  };
   return d;
 }
 
