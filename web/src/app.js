@@ -121,6 +121,9 @@ export class App {
     this.trace = null;
     this.diagram.setNetwork(s.network);
     this.diagram.selection = null;
+    this.ui.legendNote.textContent = this.diagram.detailed
+      ? " · scroll to zoom, drag to pan, hover for values, click to explain"
+      : " · a larger network: weights, biases and derivatives on hover; scroll to zoom, drag to pan, click to explain";
     if (this.live) {
       if (syncControls) {
         this.networkControls.setFromSession(s, { withOutput: this.dataControls.kind() === "chapter" });

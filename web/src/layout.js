@@ -85,7 +85,7 @@ export function buildLayout(root, live) {
     " contribution out·λ ",
     h("span", { class: "lg lg-grad" }, "−0.1218"),
     h("span", { class: "lg-sign" }, " dL/dλ "),
-    h("span", { class: "muted" }, " · scroll to zoom, drag to pan, hover for values, click to explain"),
+    (r.legendNote = h("span", { class: "muted" }, " · scroll to zoom, drag to pan, hover for values, click to explain")),
   );
   r.probe = h("div", { class: "probe-info", testid: "probe-info" });
   const diagramCard = card(
