@@ -35,23 +35,22 @@ export function activationOf(net, layer) {
 // α'(in) for one node, with a formula in the node's own names. null for softmax and the
 // binary step (no per-node derivative).
 export function activationDerivative(act, nodeName, zin, aout) {
-  const v = (x) => x;
   switch (act.kind) {
     case "identity":
-      return { value: 1, formula: "1", factors: [] };
+      return { value: 1, formula: "1" };
     case "sigmoid":
-      return { value: aout * (1 - aout), formula: `σ'(${nodeName}_in) = ${nodeName}·(1 - ${nodeName})`, factors: [aout, 1 - aout] };
+      return { value: aout * (1 - aout), formula: `σ'(${nodeName}_in) = ${nodeName}·(1 - ${nodeName})` };
     case "tanh":
-      return { value: 1 - aout * aout, formula: `tanh'(${nodeName}_in) = 1 - ${nodeName}²`, factors: [aout] };
+      return { value: 1 - aout * aout, formula: `tanh'(${nodeName}_in) = 1 - ${nodeName}²` };
     case "relu":
-      return { value: zin > 0 ? 1 : 0, formula: `relu'(${nodeName}_in) = ${zin > 0 ? "1 (input > 0)" : "0 (input ≤ 0)"}`, factors: [] };
+      return { value: zin > 0 ? 1 : 0, formula: `relu'(${nodeName}_in) = ${zin > 0 ? "1 (input > 0)" : "0 (input ≤ 0)"}` };
     case "leaky_relu":
-      return { value: zin > 0 ? 1 : act.param, formula: `leaky_relu'(${nodeName}_in) = ${zin > 0 ? "1 (input > 0)" : `${act.param} (input ≤ 0)`}`, factors: [] };
+      return { value: zin > 0 ? 1 : act.param, formula: `leaky_relu'(${nodeName}_in) = ${zin > 0 ? "1 (input > 0)" : `${act.param} (input ≤ 0)`}` };
     case "elu":
-      return { value: zin > 0 ? 1 : v(aout + act.param), formula: `elu'(${nodeName}_in) = ${zin > 0 ? "1 (input > 0)" : `${nodeName} + ${act.param} (input ≤ 0)`}`, factors: [] };
+      return { value: zin > 0 ? 1 : aout + act.param, formula: `elu'(${nodeName}_in) = ${zin > 0 ? "1 (input > 0)" : `${nodeName} + ${act.param} (input ≤ 0)`}` };
     case "softplus": {
       const s = 1 / (1 + Math.exp(-zin));
-      return { value: s, formula: `softplus'(${nodeName}_in) = σ(${nodeName}_in)`, factors: [] };
+      return { value: s, formula: `softplus'(${nodeName}_in) = σ(${nodeName}_in)` };
     }
     default:
       return null;
