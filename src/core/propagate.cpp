@@ -201,14 +201,15 @@ const T* Propagator<T>::forward(const Network<T>& net, const T* x, long batch) {
   has_backward_ = false;
   const long l0 = arch_.widths[0];
   WorkerPool* pool = pool_.get();
-  rows_in_halves(pool, batch, l0, [&](long r0, long rc) {  // input nodes pass X through
-    std::copy(x + r0 * l0, x + (r0 + rc) * l0, a_[0].begin() + r0 * l0);
-  });
+  input_ = x;  // input nodes pass X through: read in place, or from a copy
+  if (input_copy_)
+    rows_in_halves(pool, batch, l0, [&](long r0, long rc) {
+      std::copy(x + r0 * l0, x + (r0 + rc) * l0, a_[0].begin() + r0 * l0);
+    });
   const int n = arch_.layers();
   for (int l = 1; l <= n; ++l) {
     const long p = arch_.widths[l - 1], k = arch_.widths[l];
-    dense_forward(a_[l - 1].data(), net.weights(l), net.biases(l), z_[l].data(), batch, p, k,
-                  pool_.get());
+    dense_forward(a(l - 1), net.weights(l), net.biases(l), z_[l].data(), batch, p, k, pool_.get());
     rows_in_halves(pool, batch, k, [&](long r0, long rc) {
       activation_forward(arch_.activations[l - 1], z_[l].data() + r0 * k, a_[l].data() + r0 * k, rc,
                          k);
@@ -256,9 +257,9 @@ void Propagator<T>::backward(const Network<T>& net, const T* y, std::span<T> gra
     const long p = arch_.widths[l - 1], k = arch_.widths[l];
     const std::size_t wo = net.layout().weight_offset[l - 1];
     const std::size_t bo = net.layout().bias_offset[l - 1];
-    dense_backward(a_[l - 1].data(), net.weights(l), dz_[l].data(), grad.data() + wo,
-                   grad.data() + bo, l > 1 || input_gradient_ ? da_[l - 1].data() : nullptr, B, p,
-                   k, inv, pool_.get());
+    dense_backward(a(l - 1), net.weights(l), dz_[l].data(), grad.data() + wo, grad.data() + bo,
+                   l > 1 || input_gradient_ ? da_[l - 1].data() : nullptr, B, p, k, inv,
+                   pool_.get());
     if (l > 1)
       rows_in_halves(pool_.get(), B, p, [&](long r0, long rc) {
         const long o = r0 * p;

@@ -278,6 +278,7 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
   // Everything the loop touches, allocated here or (the Propagator) by the first epoch.
   Propagator<T> pass(arch);
   pass.set_input_gradient(false);  // dL/dX is never read while training
+  pass.set_input_copy(false);      // X (a batch, the gather buffer, a chunk) outlives its pass
   pass.set_threads(config.threads > 0 ? config.threads : default_threads());
   WorkerPool* pool = pass.pool();
   std::vector<T> grad(P), saved(lbfgs ? P : 0);  // saved: see `keep` below

@@ -532,3 +532,39 @@ TEST(Propagate, SkippingTheInputGradientLeavesParameterGradientsUnchanged) {
   }
 }
 }  // namespace
+
+namespace {
+using namespace annlab;
+
+// Without the input copy, forward reads X in place: the same outputs and gradients, and
+// a(0) is X itself.
+TEST(Propagate, ReadingTheInputInPlaceChangesNothing) {
+  const Architecture arch{
+      {5, 7, 2},
+      {Activation::of(ActivationKind::tanh), Activation::of(ActivationKind::identity)},
+      LossKind::mean_squared_error};
+  Network<double> net(arch);
+  for (std::size_t i = 0; i < net.parameters().size(); ++i)
+    net.parameters()[i] = std::sin(double(i) + 0.5);
+  std::vector<double> x(40), y(16);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::cos(double(i));
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = 0.1 * double(i);
+  Propagator<double> copying(arch), in_place(arch);
+  in_place.set_input_copy(false);
+  std::vector<double> g1(net.layout().size), g2(net.layout().size);
+  copying.forward(net, x.data(), 8);
+  copying.backward(net, y.data(), g1);
+  in_place.forward(net, x.data(), 8);
+  in_place.backward(net, y.data(), g2);
+  EXPECT_EQ(g1, g2);
+  EXPECT_EQ(in_place.a(0), x.data());
+  EXPECT_EQ(in_place.z(0), x.data());
+  EXPECT_NE(copying.a(0), x.data());
+  for (int l = 0; l <= 2; ++l)
+    for (long e = 0; e < 8 * arch.widths[std::size_t(l)]; ++e) {
+      EXPECT_EQ(copying.a(l)[e], in_place.a(l)[e]);
+      EXPECT_EQ(copying.da(l)[e], in_place.da(l)[e]);
+    }
+}
+
+}  // namespace

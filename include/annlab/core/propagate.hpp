@@ -34,6 +34,10 @@ class Propagator {
   // never reads them, and for a wide first layer they cost a GEMM as large as dW's; the
   // trace and gradient check need them (the default).
   void set_input_gradient(bool on) { input_gradient_ = on; }
+  // Whether forward copies X into the propagator (the default). Off, forward reads X in
+  // place and a(0) = z(0) = X: the caller keeps X alive and unchanged until backward and
+  // the reading of a(0) are done (fit does; it saves one copy of every batch).
+  void set_input_copy(bool on) { input_copy_ = on; }
 
   // Threads for the large products (parallel.hpp; 1 by default). The results are the same
   // for every thread count: each large product is always cut into the same two halves.
@@ -47,8 +51,8 @@ class Propagator {
   bool has_backward() const { return has_backward_; }
   // Per-layer buffers of the last pass, l in 0..n (B x l_l each). Input nodes are identity,
   // so z(0) = a(0) = X and dz(0) = da(0) = dL/dX (one buffer each).
-  const T* z(int l) const { return l == 0 ? a_[0].data() : z_[l].data(); }
-  const T* a(int l) const { return a_[l].data(); }
+  const T* z(int l) const { return l == 0 ? a(0) : z_[l].data(); }
+  const T* a(int l) const { return l == 0 && !input_copy_ ? input_ : a_[l].data(); }
   const T* dz(int l) const { return l == 0 ? da_[0].data() : dz_[l].data(); }  // dL/d(node input)
   const T* da(int l) const { return da_[l].data(); }  // dL/d(node output), per sample
 
@@ -57,7 +61,8 @@ class Propagator {
   void reserve_backward(long batch);
   Architecture arch_;
   long batch_ = 0, capacity_ = 0, backward_capacity_ = 0;
-  bool input_gradient_ = true;
+  bool input_gradient_ = true, input_copy_ = true;
+  const T* input_ = nullptr;  // the caller's X of the last forward pass (no input copy)
   bool has_backward_ = false;
   std::vector<std::vector<T>> z_, a_, dz_, da_;
   std::shared_ptr<WorkerPool> pool_;  // null: one thread (copies share the pool)
