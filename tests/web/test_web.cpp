@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -532,6 +533,53 @@ TEST_F(Web, APortInUseIsAnError) {
   opt.port = port_;
   annlab::web::Dashboard second(opt);
   EXPECT_THROW(second.bind(), std::runtime_error);
+  EXPECT_EQ(get("/api/version").status, 200);
+}
+
+// Clients racing on one session (train, pause, reset, reads; then a delete) neither deadlock
+// nor break it: every answer is a JSON object, and the server answers afterwards.
+TEST_F(Web, ConcurrentRequestsOnOneSession) {
+  const std::string id = create({{"data", {{"source", "generated"}, {"name", "gaussians"}}},
+                                 {"config", {{"layers", {4}}}},
+                                 {"max_epochs", 1000000}});
+  const std::string base = "/api/sessions/" + id;
+  std::atomic<int> bad{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c)
+    clients.emplace_back([&, c] {
+      httplib::Client client("127.0.0.1", port_);
+      for (int i = 0; i < 60; ++i) {
+        const auto request = [&]() -> httplib::Result {
+          switch ((i + c) % 6) {
+            case 0:
+              return client.Post(base + "/train", "{}", "application/json");
+            case 1:
+              return client.Post(base + "/pause", "", "application/json");
+            case 2:
+              return client.Post(base + "/train", "{\"epochs\": 3}", "application/json");
+            case 3:
+              return client.Get(base + "/state");
+            case 4:
+              return client.Get(base + "/history?since=-1&max_records=20");
+            default:
+              return c == 0 && i % 12 == 5 ? client.Post(base + "/reset", "", "application/json")
+                                           : client.Get(base + "/surface?size=8");
+          }
+        };
+        const httplib::Result r = request();
+        if (!r || (r->status != 200 && r->status != 409) ||
+            !json::parse(r->body, nullptr, false).is_object())
+          ++bad;
+      }
+    });
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(bad, 0);
+  const Reply paused = post(base + "/pause", json::object());
+  EXPECT_EQ(paused.status, 200);
+  EXPECT_NE(paused.body["status"], "running");
+  const Reply h = get(base + "/history");
+  EXPECT_EQ(h.body["records"].size(), std::size_t(paused.body["epoch"].get<int>()));
+  EXPECT_EQ(call("DELETE", base).status, 204);
   EXPECT_EQ(get("/api/version").status, 200);
 }
 
