@@ -397,13 +397,16 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
           diverged(net, e, first_non_finite(net, grad.data(), true), loss, hint);
         // The parameters are copied (to be put back after a non-finite update) only when the
         // rule cannot prove this update finite: almost never, so no 2·P bytes per step.
-        const bool keep = !(optimizer->step_bound(grad_max, param_max, rate) < finite_limit);
+        const double bound = optimizer->step_bound(grad_max, param_max, rate);
+        const bool keep = !(bound < finite_limit);
         if (keep) {
           saved.resize(P);  // allocates once, the first time a bound is not finite
           std::copy(params.begin(), params.end(), saved.begin());
         }
         optimizer->step(params, grad, rate);
-        param_max = largest_magnitude(params.data(), P, pool);
+        // A finite bound proves the new parameters finite and is a valid max|θ| for the next
+        // bound (rescanned at each epoch's start to keep it tight): no pass over them.
+        param_max = keep ? largest_magnitude(params.data(), P, pool) : bound;
         if (!std::isfinite(param_max)) {
           const std::string what = first_non_finite(net, params.data(), false);
           if (keep) std::copy(saved.begin(), saved.end(), params.begin());
