@@ -36,6 +36,7 @@ class CMakeBuild(build_ext):
             "cmake", "-S", str(ROOT), "-B", str(build_dir),
             "-DCMAKE_BUILD_TYPE=Release",
             "-DANNLAB_BUILD_TESTS=OFF", "-DANNLAB_BUILD_BENCH=OFF", "-DANNLAB_BUILD_PYTHON=ON",
+            "-DANNLAB_BUILD_DASHBOARD=OFF",  # the extension needs neither node nor httplib
             f"-DPython3_EXECUTABLE={sys.executable}",
         ]
         if shutil.which("ninja") and not (build_dir / "CMakeCache.txt").exists():
