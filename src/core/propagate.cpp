@@ -59,9 +59,11 @@ template <class T>
 using ConstStrided = Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>>;
 
 // Z (B x k) = A (B x p)·Wᵀ + b, W is k x p row-major.
-template <class T>
+// then(j0, c) runs on the thread that made columns [j0, j0 + c) of Z, right after them (the
+// activation of those columns: one wake-up per layer instead of two).
+template <class T, class Then>
 void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, long k,
-                   WorkerPool* pool) {
+                   WorkerPool* pool, Then&& then) {
   if (B * p * k < kSmallWork) {
     for (long r = 0; r < B; ++r) {
       const T* ar = A + r * p;
@@ -73,7 +75,7 @@ void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, lon
         zr[j] = s;
       }
     }
-    return;
+    return then(0L, k);
   }
   // Columns [j0, j0 + c) of Z: the bias first, then the GEMM accumulates onto it (no
   // zero-fill pass, no bias pass).
@@ -82,14 +84,17 @@ void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, lon
     z.rowwise() = Eigen::Map<const RowVec<T>>(b + j0, c);
     z.noalias() += Eigen::Map<const RowMat<T>>(A, B, p) *
                    Eigen::Map<const RowMat<T>>(W + j0 * p, c, p).transpose();
+    then(j0, c);
   });
 }
 
 // dW (k x p) = inv·dZᵀ·A, db (k) = inv·Σ_rows dZ, and, if dA_prev is not null,
 // dA_prev (B x p) = dZ·W (per sample: dL/d(output of node i) = Σ_j λ(i,j)·dL/d(input of j)).
-template <class T>
+// then(i0, c) runs on the thread that made columns [i0, i0 + c) of dA_prev, right after
+// them (the activation's derivative on those columns), or once, then(0, p), without dA_prev.
+template <class T, class Then>
 void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_prev, long B, long p,
-                    long k, T inv, WorkerPool* pool) {
+                    long k, T inv, WorkerPool* pool, Then&& then) {
   if (B * p * k < kSmallWork) {
     // Row 0 assigns and later rows accumulate: no zero-fill pass, whose wide stores would
     // stall the narrow loads that follow (store forwarding) on these tiny arrays.
@@ -120,14 +125,8 @@ void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
         }
       }
     }
-    return;
+    return then(0L, p);
   }
-  // Rows [j0, j0 + c) of dW (nodes j0.., columns of dZ); inv rides in the GEMM's alpha.
-  in_halves(pool, B * p * k, k, [&](long j0, long c) {
-    Eigen::Map<RowMat<T>>(dW + j0 * p, c, p).noalias() =
-        inv * (ConstStrided<T>(dZ + j0, B, c, Eigen::OuterStride<>(k)).transpose() *
-               Eigen::Map<const RowMat<T>>(A, B, p));
-  });
   // db sums rows in a fixed order (row 0, 1, ...), vectorized across nodes: Eigen's
   // colwise().sum() would pick its reduction order from the buffer's alignment, so the same
   // inputs could round differently from run to run.
@@ -137,13 +136,37 @@ void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
     for (long j = 0; j < k; ++j) db[j] += gr[j];
   }
   for (long j = 0; j < k; ++j) db[j] *= inv;
-  // Columns [i0, i0 + c) of dA_prev.
-  if (dA_prev)
-    in_halves(pool, B * p * k, p, [&](long i0, long c) {
+  // Rows [j0, j0 + c) of dW (nodes j0.., columns of dZ; inv rides in the GEMM's alpha), then
+  // columns [i0, i0 + c) of dA_prev: half i of each on thread i, in one wake-up.
+  const auto weight_rows = [&](long j0, long c) {
+    Eigen::Map<RowMat<T>>(dW + j0 * p, c, p).noalias() =
+        inv * (ConstStrided<T>(dZ + j0, B, c, Eigen::OuterStride<>(k)).transpose() *
+               Eigen::Map<const RowMat<T>>(A, B, p));
+  };
+  const auto input_columns = [&](long i0, long c) {
+    if (dA_prev)
       Strided<T>(dA_prev + i0, B, c, Eigen::OuterStride<>(p)).noalias() =
           Eigen::Map<const RowMat<T>>(dZ, B, k) *
           ConstStrided<T>(W + i0, k, c, Eigen::OuterStride<>(p));
-    });
+    then(i0, c);
+  };
+  const long hk = first_half(k), hp = first_half(p);
+  if (B * p * k < kSplitWork || (hk >= k && hp >= p)) {
+    weight_rows(0L, k);
+    return input_columns(0L, p);
+  }
+  const auto half = [&](int i) {
+    if (hk < k)
+      i == 0 ? weight_rows(0L, hk) : weight_rows(hk, k - hk);
+    else if (i == 0)
+      weight_rows(0L, k);
+    if (hp < p) i == 0 ? input_columns(0L, hp) : input_columns(hp, p - hp);
+  };
+  if (pool)
+    pool->run(2, half);
+  else
+    half(0), half(1);
+  if (hp >= p) input_columns(0L, p);  // on the caller: then() may use the pool itself
 }
 
 }  // namespace
@@ -209,11 +232,23 @@ const T* Propagator<T>::forward(const Network<T>& net, const T* x, long batch) {
   const int n = arch_.layers();
   for (int l = 1; l <= n; ++l) {
     const long p = arch_.widths[l - 1], k = arch_.widths[l];
-    dense_forward(a(l - 1), net.weights(l), net.biases(l), z_[l].data(), batch, p, k, pool_.get());
-    rows_in_halves(pool, batch, k, [&](long r0, long rc) {
-      activation_forward(arch_.activations[l - 1], z_[l].data() + r0 * k, a_[l].data() + r0 * k, rc,
-                         k);
-    });
+    const Activation& act = arch_.activations[l - 1];
+    T* zl = z_[l].data();
+    T* al = a_[l].data();
+    // The activation of columns [j0, j0 + c): all at once for the whole width (two row
+    // halves when large), row by row for a column half (softmax needs whole rows: after).
+    const auto activate = [&](long j0, long c) {
+      if (c == k)
+        rows_in_halves(pool, batch, k, [&](long r0, long rc) {
+          activation_forward(act, zl + r0 * k, al + r0 * k, rc, k);
+        });
+      else if (act.kind != ActivationKind::softmax)
+        for (long r = 0; r < batch; ++r)
+          activation_forward(act, zl + r * k + j0, al + r * k + j0, 1, c);
+    };
+    dense_forward(a(l - 1), net.weights(l), net.biases(l), zl, batch, p, k, pool, activate);
+    if (act.kind == ActivationKind::softmax && first_half(k) < k && batch * p * k >= kSplitWork)
+      activation_forward(act, zl, al, batch, k);
   }
   return a_[n].data();
 }
@@ -257,15 +292,27 @@ void Propagator<T>::backward(const Network<T>& net, const T* y, std::span<T> gra
     const long p = arch_.widths[l - 1], k = arch_.widths[l];
     const std::size_t wo = net.layout().weight_offset[l - 1];
     const std::size_t bo = net.layout().bias_offset[l - 1];
+    // The derivative through layer l-1's activation on columns [i0, i0 + c) (hidden
+    // layers are never softmax, so a column half is element-wise).
+    const auto through = [&](long i0, long c) {
+      if (l == 1) return;
+      const Activation& act = arch_.activations[l - 2];
+      const T *z = z_[l - 1].data(), *av = a_[l - 1].data(), *d = da_[l - 1].data();
+      T* out = dz_[l - 1].data();
+      if (c == p)
+        rows_in_halves(pool_.get(), B, p, [&](long r0, long rc) {
+          const long o = r0 * p;
+          activation_backward(act, z + o, av + o, d + o, out + o, rc, p);
+        });
+      else
+        for (long r = 0; r < B; ++r) {
+          const long o = r * p + i0;
+          activation_backward(act, z + o, av + o, d + o, out + o, 1, c);
+        }
+    };
     dense_backward(a(l - 1), net.weights(l), dz_[l].data(), grad.data() + wo, grad.data() + bo,
                    l > 1 || input_gradient_ ? da_[l - 1].data() : nullptr, B, p, k, inv,
-                   pool_.get());
-    if (l > 1)
-      rows_in_halves(pool_.get(), B, p, [&](long r0, long rc) {
-        const long o = r0 * p;
-        activation_backward(arch_.activations[l - 2], z_[l - 1].data() + o, a_[l - 1].data() + o,
-                            da_[l - 1].data() + o, dz_[l - 1].data() + o, rc, p);
-      });
+                   pool_.get(), through);
   }
   has_backward_ = true;
 }

@@ -244,6 +244,22 @@ TEST(Propagate, ThreadedProductsMatchReference) {
     }
 }
 
+// A product cut in two whose input side is too narrow to cut (16 columns): the derivative
+// through the narrow layer then runs after the halves, on the caller, itself in two row
+// halves (2100 rows x 16 columns; 2100·16·64 = 2.15M multiply-adds).
+TEST(Propagate, NarrowLayerBeforeACutProductOnTwoThreads) {
+  std::mt19937_64 g(11);
+  const Architecture arch{{4, 16, 64, 2},
+                          {Activation::of(K::tanh), Activation::of(K::elu),
+                           Activation::of(K::identity)},
+                          LossKind::mean_squared_error};
+  Network<double> net(arch);
+  fill_parameters(net, g);
+  std::vector<double> x, y;
+  fill_data(arch, 2100, g, x, y);
+  compare_with_reference(net, x, y, 2100, "4-16-64-2, 2100 rows, 2 threads", 2);
+}
+
 TEST(Propagate, ResultsAreBitIdenticalForEveryThreadCount) {
   std::mt19937_64 g(8);
   const Architecture arch{{700, 200, 10},
