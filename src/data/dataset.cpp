@@ -452,8 +452,21 @@ Prepared prepare(const Table& t, const ColumnRequest& request) {
   for (std::size_t c = 0; c < t.columns.size(); ++c)
     if (role[c] == kTarget || role[c] == kFeature) used.push_back(long(c));
 
-  // Missing values.
+  // Missing values. A column with no value at all is named as such: dropping the rows with
+  // missing values would drop every row.
   const auto& markers = request.missing_markers;
+  if (!t.rows.empty())
+    for (long c : used) {
+      const bool empty = std::all_of(t.rows.begin(), t.rows.end(), [&](const auto& row) {
+        return detail::is_missing(row[c], markers);
+      });
+      if (empty)
+        throw error(hl, c + 1,
+                    "column " + shown(t.columns[c]) + " is empty: all " +
+                        std::to_string(t.rows.size()) + " of its values are missing; " +
+                        (role[c] == kTarget ? "choose another target column"
+                                            : "leave it out (drop it, or choose the features)"));
+    }
   Prepared out;
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     bool missing = false;
