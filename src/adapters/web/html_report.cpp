@@ -33,6 +33,25 @@ std::string escape_closing(std::string s, std::string_view what) {
   return out;
 }
 
+// JSON for a <script type="application/json"> element: every '<', '>' and '&' (only ever
+// inside strings in JSON) as \u003c, \u003e, \u0026, so no text of the document ("</script>",
+// "<!--", "<script") can end the element or switch the HTML parser into another state.
+std::string escape_json_for_html(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '<')
+      out += "\\u003c";
+    else if (c == '>')
+      out += "\\u003e";
+    else if (c == '&')
+      out += "\\u0026";
+    else
+      out += c;
+  }
+  return out;
+}
+
 // Replaces the first match of `re` in `html` by `text` (taken literally: no $-expansion),
 // or inserts `text` before `fallback` (or at the end) when nothing matches.
 void splice(std::string& html, const std::regex& re, const std::string& text,
@@ -71,7 +90,7 @@ std::string report_html(const std::string& run_text, const std::string& source) 
 
   std::string html = asset_text("index.html");
   const std::string doc =
-      escape_closing(run.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "");
+      escape_json_for_html(run.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   const std::string css = escape_closing(asset_text("app.css"), "style");
   const std::string js = escape_closing(asset_text("app.js"), "script");
   splice(html, std::regex(R"re(<link[^>]*href="(\./)?assets/app\.css"[^>]*>)re"),
