@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -104,6 +107,16 @@ class Web : public ::testing::Test {
 };
 
 const json kChapter = {{"data", {{"source", "chapter"}}}};
+
+// A report's embedded annlab.run text and where the </script> after it is (npos: none).
+std::pair<std::string, std::size_t> embedded_run(const std::string& html) {
+  const std::string tag = "<script type=\"application/json\" id=\"annlab-run\">";
+  const std::size_t at = html.find(tag);
+  if (at == std::string::npos) return {"", std::string::npos};
+  const std::size_t end = html.find("</script>", at);
+  if (end == std::string::npos) return {"", std::string::npos};
+  return {html.substr(at + tag.size(), end - at - tag.size()), end};
+}
 
 void expect_near_all(const json& got, const json& want, double tol, const std::string& what) {
   ASSERT_EQ(got.size(), want.size()) << what;
@@ -281,7 +294,7 @@ TEST_F(Web, ReadsAnswerWhileTrainingAtFullSpeed) {
   const std::string id =
       create({{"data", {{"source", "generated"}, {"name", "circle"}, {"size", 160}}},
               {"config", {{"layers", {6}}, {"batch", 0}}},
-              {"max_epochs", 10000000}});
+              {"max_epochs", 1000000}});
   post("/api/sessions/" + id + "/train", json::object());
   wait_for(id, [](const json& s) { return s["epoch"] >= 3000; });
   for (int i = 0; i < 5; ++i) {
@@ -622,13 +635,276 @@ TEST_F(Web, Exports) {
   EXPECT_EQ(run.body["fit"][0]["fit"]["kind"], "regression");
   const Reply html = get("/api/sessions/" + id + "/export/report.html");
   ASSERT_EQ(html.status, 200);
-  const std::string tag = "<script type=\"application/json\" id=\"annlab-run\">";
-  const std::size_t at = html.text.find(tag);
-  ASSERT_NE(at, std::string::npos);
-  const std::size_t end = html.text.find("</script>", at);
-  std::string embedded = html.text.substr(at + tag.size(), end - at - tag.size());
+  const auto [embedded, end] = embedded_run(html.text);
+  ASSERT_NE(end, std::string::npos);
   EXPECT_EQ(json::parse(embedded)["session"]["id"], id);
   EXPECT_EQ(html.text.find("src=\"assets/app.js\""), std::string::npos);  // inlined
+}
+
+// ---- regressions of the review (docs/dashboard.md, "Limits") ---------------------------------
+
+// 1: a network over the caps is refused before anything of its size is allocated; train,
+// pause and reset answer without the network document.
+TEST_F(Web, BigNetworksAreRefusedAndSessionAnswersStaySmall) {
+  for (const json& layers : {json{10000, 10000}, json{100000, 100000}, json{1000000}}) {
+    const Reply r = post("/api/sessions",
+                         {{"data", {{"source", "chapter"}}}, {"config", {{"layers", layers}}}});
+    EXPECT_EQ(r.status, 400) << r.text;
+    const std::string e = r.body.value("error", "");
+    EXPECT_NE(e.find("parameters"), std::string::npos) << e;
+    EXPECT_NE(e.find("5000000"), std::string::npos) << e;
+  }
+  // Under the parameter cap but over the memory estimate: 4.85M parameters.
+  const Reply mem = post(
+      "/api/sessions", {{"data", {{"source", "chapter"}}}, {"config", {{"layers", {2200, 2200}}}}});
+  EXPECT_EQ(mem.status, 400) << mem.text;
+  EXPECT_NE(mem.body.value("error", "").find("MB"), std::string::npos) << mem.text;
+  EXPECT_EQ(get("/api/version").status, 200);
+
+  const Reply created = post(
+      "/api/sessions",
+      {{"data", {{"source", "chapter"}}}, {"config", {{"layers", {300, 300}}}}, {"max_epochs", 3}});
+  ASSERT_EQ(created.status, 201);
+  EXPECT_TRUE(created.body.contains("network"));
+  const std::string id = created.body["id"];
+  const Reply got = get("/api/sessions/" + id);
+  EXPECT_EQ(got.body["network"]["widths"], json({3, 300, 300, 1}));
+  for (const char* route : {"/train", "/pause", "/reset"}) {
+    const Reply r = call("POST", "/api/sessions/" + id + route, "{}");
+    EXPECT_EQ(r.status, 200) << route << r.text;
+    EXPECT_FALSE(r.body.contains("network")) << route;
+    EXPECT_LT(r.text.size(), 10000u) << route;
+  }
+}
+
+// 2: verify moves the one value asked for: fast on a 91,000-parameter network.
+TEST_F(Web, VerifyOfOneParameterIsFastOnALargeNetwork) {
+  const std::string id = create(
+      {{"data", {{"source", "chapter"}}}, {"config", {{"layers", {300, 300}}}}, {"max_epochs", 3}});
+  train_to(id, 2);
+  for (const char* name : {"λ(1,4)", "b500", "H500", "I2"}) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const Reply v = post("/api/sessions/" + id + "/verify", {{"name", name}});
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ASSERT_EQ(v.status, 200) << name << v.text;
+    EXPECT_LT(seconds, 1.0) << name;  // 12 s with a gradient check of every parameter
+    EXPECT_LT(v.body["rel_error"].get<double>(), 1e-5) << name << v.text;
+  }
+}
+
+// 11: rel_error has gradient_check's floor: round-off around a near-zero derivative.
+TEST_F(Web, VerifyRelativeErrorHasTheGradientChecksFloor) {
+  const std::string id = create({{"data", {{"source", "chapter"}}}, {"max_epochs", 1000}});
+  train_to(id, 1000);
+  for (const char* name : {"b6", "λ(4,6)", "H4"}) {
+    const json v = post("/api/sessions/" + id + "/verify", {{"name", name}}).body;
+    const double a = v["analytic"], n = v["numeric"];
+    EXPECT_EQ(v["floor"], 1e-3);
+    EXPECT_DOUBLE_EQ(v["rel_error"].get<double>(),
+                     std::abs(a - n) / std::max({std::abs(a), std::abs(n), 1e-3}));
+    EXPECT_LT(v["rel_error"].get<double>(), 1e-6) << v.dump();
+  }
+}
+
+// 3: text of the data that looks like HTML cannot break the report's embedded document.
+TEST_F(Web, ReportEscapesHtmlInTheEmbeddedDocument) {
+  const std::string col = "<!--<script>";
+  const std::string csv = "a," + col + ",y\n1,2,0.5\n2,3,0.7\n3,5,0.9\n4,4,1.1\n";
+  const Reply up = call("POST", "/api/uploads?name=html.csv", csv, "text/csv");
+  ASSERT_EQ(up.status, 200) << up.text;
+  const std::string id = create({{"data", {{"source", "upload"}, {"id", up.body["id"]}}},
+                                 {"config", {{"target", "y"}, {"layers", {2}}}},
+                                 {"max_epochs", 3}});
+  train_to(id, 3);
+  const Reply html = get("/api/sessions/" + id + "/export/report.html");
+  ASSERT_EQ(html.status, 200);
+  const auto [data, end] = embedded_run(html.text);
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_EQ(data.find_first_of("<>&"), std::string::npos);
+  const json doc = json::parse(data);
+  EXPECT_EQ(doc["session"]["data"]["features"][1], col);
+  // Right after the data block: the app's script, whole (the page's own, closings escaped).
+  const std::string js = get("/assets/app.js").text;
+  EXPECT_EQ(html.text.compare(end, 17, "</script><script>"), 0);
+  const std::size_t app_end = html.text.find("</script>", end + 17);
+  ASSERT_NE(app_end, std::string::npos);
+  EXPECT_EQ(app_end - (end + 17), js.size());
+  const auto count = [](const std::string& s, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t i = s.find(what); i != std::string::npos; i = s.find(what, i + 1)) ++n;
+    return n;
+  };
+  const std::string page = get("/").text;
+  EXPECT_EQ(count(html.text, "</script>"), count(page, "</script>") + 1);
+}
+
+// 4: max_epochs and config.epochs have one cap; records thin as the states do.
+TEST_F(Web, EpochCapAndBoundedHistory) {
+  Reply r = post("/api/sessions",
+                 {{"data", {{"source", "chapter"}}}, {"config", {{"epochs", 100000000}}}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.value("error", "").find("1000000"), std::string::npos) << r.text;
+  EXPECT_EQ(
+      post("/api/sessions", {{"data", {{"source", "chapter"}}}, {"max_epochs", 1000001}}).status,
+      400);
+  const std::string id = create({{"data", {{"source", "chapter"}}}, {"max_epochs", 1000000}});
+  post("/api/sessions/" + id + "/train", json::object());
+  const auto until = std::chrono::steady_clock::now() + 120s;
+  while (get("/api/sessions/" + id).body["epoch"].get<int>() < 130000 &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(50ms);
+  const json paused = post("/api/sessions/" + id + "/pause", json::object()).body;
+  const int at = paused["epoch"];
+  ASSERT_GT(at, 100000);
+  const json h = get("/api/sessions/" + id + "/history").body;
+  EXPECT_LE(h["records"].size(), 100001u);
+  EXPECT_GT(h["records"].size(), 50000u);
+  EXPECT_EQ(h["records"].back()["epoch"], at);
+  EXPECT_EQ(h["records"][1]["epoch"].get<int>() - h["records"][0]["epoch"].get<int>(), 2);
+  EXPECT_FALSE(h["records"].back()["train_metrics"].empty());  // metrics moved, not lost
+  EXPECT_EQ(get("/api/sessions/" + id + "/export/history.csv").status, 200);
+}
+
+// 5: curl --data-binary sends application/x-www-form-urlencoded: read as the bytes it is.
+TEST_F(Web, UploadWithCurlsDefaultContentType) {
+  std::string csv = "a,b,y\n";
+  for (int i = 0; csv.size() < 20000; ++i)
+    csv += std::to_string(i) + "," + std::to_string(i % 7) + "," + std::to_string(i % 3) + "\n";
+  const Reply r =
+      call("POST", "/api/uploads?name=big.csv", csv, "application/x-www-form-urlencoded");
+  ASSERT_EQ(r.status, 200) << r.text;
+  EXPECT_GT(r.body["rows"].get<int>(), 1000);
+  const Reply s =
+      call("POST", "/api/sessions", json(kChapter).dump(), "application/x-www-form-urlencoded");
+  EXPECT_EQ(s.status, 201) << s.text;
+}
+
+// 6: DELETEs racing on one session: one 204, the others 404, never a 500.
+TEST_F(Web, ConcurrentDeletesOfOneSession) {
+  for (int round = 0; round < 10; ++round) {
+    const std::string id = create(kChapter);
+    std::atomic<int> ok{0}, missing{0}, other{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 6; ++t)
+      threads.emplace_back([&] {
+        httplib::Client c("127.0.0.1", port_);
+        const auto r = c.Delete("/api/sessions/" + id);
+        const int status = r ? r->status : 0;
+        (status == 204 ? ok : status == 404 ? missing : other)++;
+      });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(ok, 1);
+    EXPECT_EQ(missing, 5);
+    EXPECT_EQ(other, 0);
+  }
+}
+
+// 8: idle connections do not hold the server's workers.
+TEST_F(Web, IdleConnectionsDoNotStallTheServer) {
+  std::vector<int> socks;
+  for (int i = 0; i < 16; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(std::uint16_t(port_));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    socks.push_back(fd);
+  }
+  std::this_thread::sleep_for(100ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(get("/api/version").status, 200);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1.0);
+  for (int fd : socks) ::close(fd);
+}
+
+long rss_kb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
+
+// 9: the memory of a deleted session goes back to the system (malloc_trim).
+TEST_F(Web, DeletedSessionsReturnTheirMemory) {
+  const long before = rss_kb();
+  const std::string id = create({{"data", {{"source", "chapter"}}},
+                                 {"config", {{"layers", {400, 400}}}},
+                                 {"max_epochs", 200}});
+  train_to(id, 150);  // 150 states of 163,000 parameters: about 190 MB
+  const long peak = rss_kb();
+  ASSERT_GT(peak - before, 100000) << before << " " << peak;
+  EXPECT_EQ(call("DELETE", "/api/sessions/" + id).status, 204);
+  const long after = rss_kb();
+  EXPECT_LT(after - before, (peak - before) / 2) << before << " " << peak << " " << after;
+}
+
+// 10: errors say what limit was hit, or what the route expects.
+TEST_F(Web, ErrorsSayWhatIsWrong) {
+  httplib::Headers big{{"X-Big", std::string(10000, 'a')}};
+  auto r = client_->Get("/api/version", big);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("8192"), std::string::npos) << r->body;
+  r = client_->Get("/api/version?x=" + std::string(100000, 'a'));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 414);
+  EXPECT_NE(r->body.find("URL"), std::string::npos) << r->body;
+  const std::string id = create(kChapter);
+  const Reply p = post("/api/sessions/" + id + "/pause", {{"x", 1}});
+  EXPECT_EQ(p.status, 400);
+  EXPECT_NE(p.body.value("error", "").find("takes no keys"), std::string::npos) << p.text;
+  const std::string l = create({{"data", {{"source", "chapter"}}},
+                                {"config", {{"optimizer", "lbfgs"}}},
+                                {"max_epochs", 500}});
+  post("/api/sessions/" + l + "/train", json::object());
+  const json done = wait_for(l, [](const json& s) { return s["status"] == "finished"; });
+  ASSERT_LT(done["epoch"].get<int>(), 500);
+  const Reply again = post("/api/sessions/" + l + "/train", {{"epochs", 1}});
+  EXPECT_EQ(again.status, 409);
+  EXPECT_NE(again.body.value("error", "").find("converged at epoch " + done["epoch"].dump()),
+            std::string::npos)
+      << again.text;
+}
+
+// 12: a column with no value at all is named as empty.
+TEST_F(Web, EmptyColumnIsNamed) {
+  const Reply up = call("POST", "/api/uploads?name=e.csv", "a,b,y\n1,,2\n2,,3\n3,,4\n", "text/csv");
+  ASSERT_EQ(up.status, 200) << up.text;
+  for (const char* target : {"b", "y"}) {
+    const Reply r = post("/api/sessions", {{"data", {{"source", "upload"}, {"id", up.body["id"]}}},
+                                           {"config", {{"target", target}}}});
+    EXPECT_EQ(r.status, 400);
+    const std::string e = r.body.value("error", "");
+    EXPECT_NE(e.find("column 'b' is empty"), std::string::npos) << e;
+    EXPECT_EQ(e.find("--missing drop"), std::string::npos) << e;
+  }
+}
+
+// 7: reads and exports of a 2-input, 100-node network stay small.
+TEST_F(Web, SurfacesAndReportsStaySmall) {
+  const std::string id =
+      create({{"data", {{"source", "generated"}, {"name", "circle"}, {"size", 200}}},
+              {"config", {{"layers", {100}}}},
+              {"max_epochs", 300}});
+  train_to(id, 300);
+  const Reply s = get("/api/sessions/" + id + "/surface?size=200");
+  ASSERT_EQ(s.status, 200);
+  EXPECT_EQ(s.body["hidden"].size(), 16u);
+  EXPECT_EQ(s.body["hidden_nodes"], 100);
+  EXPECT_EQ(s.body["hidden"].back()["node"], "H102");
+  EXPECT_LT(s.text.size(), 10u << 20);
+  const Reply series = get("/api/sessions/" + id + "/series");
+  EXPECT_EQ(series.body["param_index"].size(), 160u);
+  const Reply html = get("/api/sessions/" + id + "/export/report.html");
+  ASSERT_EQ(html.status, 200);
+  EXPECT_LT(html.text.size(), 10u << 20);
+  const Reply run = get("/api/sessions/" + id + "/export/run.json");
+  EXPECT_GE(run.body["states"].size(), 11u);
+  EXPECT_EQ(run.body["states"].back()["epoch"], 300);
+  EXPECT_LE(run.body["surfaces"][0]["surface"]["hidden"].size(), 8u);
 }
 
 }  // namespace

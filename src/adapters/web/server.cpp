@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include <malloc.h>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -79,6 +80,9 @@ json body_object(const httplib::Request& req) {
 }
 
 void check_keys(const json& j, std::initializer_list<const char*> keys, const std::string& where) {
+  if (keys.size() == 0 && !j.empty())
+    throw HttpError{400, "unknown key '" + j.begin().key() + "' in " + where +
+                             ": this route takes no keys (send {} or no body)"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     bool known = false;
     std::string list;
@@ -155,7 +159,23 @@ struct Upload {
   std::shared_ptr<const data::Table> table;
 };
 
+// glibc keeps freed memory in its arenas (the training threads' own among them): hand it back
+// to the system once a session or an upload is gone, or the server's RSS only ever grows.
+void return_memory() {
+  malloc_trim(0);
+}
+
+std::string no_session(const std::string& id, std::size_t max_sessions) {
+  return "no session '" + id.substr(0, 64) +
+         "' (it was deleted, dropped as the least recently used of " +
+         std::to_string(max_sessions) +
+         ", or the server restarted); create one with POST /api/sessions";
+}
+
 }  // namespace
+
+constexpr std::size_t kWorkers = 64;
+constexpr time_t kKeepAliveSeconds = 1, kReadTimeoutSeconds = 2;
 
 std::filesystem::path default_data_dir() {
   return ANNLAB_DEFAULT_DATA_DIR;
@@ -175,11 +195,7 @@ struct Dashboard::Impl {
   std::shared_ptr<Session> find(const std::string& id) {
     std::lock_guard lock(mutex);
     const auto it = sessions.find(id);
-    if (it == sessions.end())
-      throw HttpError{404, "no session '" + id.substr(0, 64) +
-                               "' (it was deleted, dropped as the least recently used of " +
-                               std::to_string(options.max_sessions) +
-                               ", or the server restarted); create one with POST /api/sessions"};
+    if (it == sessions.end()) throw HttpError{404, no_session(id, options.max_sessions)};
     lru.splice(lru.begin(), lru, it->second);
     return *it->second;
   }
@@ -197,6 +213,21 @@ struct Dashboard::Impl {
       }
     }
     for (auto& d : dropped) d->stop();
+    if (!dropped.empty()) {
+      dropped.clear();
+      return_memory();
+    }
+  }
+
+  // Looks up and unlinks a session under one lock (two DELETEs of one id: one gets it).
+  std::shared_ptr<Session> remove(const std::string& id) {
+    std::lock_guard lock(mutex);
+    const auto it = sessions.find(id);
+    if (it == sessions.end()) throw HttpError{404, no_session(id, options.max_sessions)};
+    std::shared_ptr<Session> s = *it->second;
+    lru.erase(it->second);
+    sessions.erase(it);
+    return s;
   }
 
   DataSource source_of(const json& data) {
@@ -305,10 +336,25 @@ void Dashboard::Impl::routes() {
   // No compression: Debian's cpp-httplib answers "Accept-Encoding: br" with brotli at its
   // highest quality (about 0.4 MB/s, seconds for a large /series), and loopback needs none.
   // The request object is httplib's own non-const local, handed to handlers as const.
+  //
+  // No route reads form fields, so a body sent as application/x-www-form-urlencoded (curl
+  // --data-binary's default) is read as the bytes it is: cpp-httplib otherwise refuses such a
+  // body over 8 KB with a 413 (CPPHTTPLIB_FORM_URL_ENCODED_PAYLOAD_MAX_LENGTH, compiled into
+  // Debian's library, so defining the macro here would not change it). The handler runs before
+  // the body is read.
   server.set_pre_routing_handler([](const Request& req, Response&) {
-    const_cast<Request&>(req).headers.erase("Accept-Encoding");
+    auto& headers = const_cast<Request&>(req).headers;
+    headers.erase("Accept-Encoding");
+    const auto type = headers.find("Content-Type");
+    if (type != headers.end() && type->second.rfind("application/x-www-form-urlencoded", 0) == 0)
+      type->second = "application/octet-stream";
     return httplib::Server::HandlerResponse::Unhandled;
   });
+  // Idle keep-alive connections each hold a worker: many workers, and short waits for the
+  // next request on a connection (the page polls about 5 times a second).
+  server.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
+  server.set_keep_alive_timeout(kKeepAliveSeconds);
+  server.set_read_timeout(kReadTimeoutSeconds, 0);
   server.set_exception_handler([](const Request&, Response& res, std::exception_ptr ep) {
     try {
       std::rethrow_exception(ep);
@@ -327,8 +373,20 @@ void Dashboard::Impl::routes() {
                      " (docs/dashboard.md lists the routes)");
     else if (res.status == 413)
       send_error(res, 413,
-                 "the request is larger than the server's limit of " +
+                 "the request body" +
+                     (req.has_header("Content-Length")
+                          ? " (" + req.get_header_value("Content-Length") + " bytes)"
+                          : std::string()) +
+                     " is larger than the server's limit of " +
                      size_text(options.max_upload_bytes) + " (annlab serve --max-upload-mb)");
+    else if (res.status == 414)
+      send_error(res, 414,
+                 "the request's URL is longer than the server's limit of 8192 bytes; send "
+                 "large data in the request body");
+    else if (res.status == 400)  // httplib could not read the request line or headers
+      send_error(res, 400,
+                 "the request could not be read: a malformed request line or header, or a "
+                 "header line longer than the server's limit of 8192 bytes");
     else
       send_error(res, res.status, "request failed with status " + std::to_string(res.status));
   });
@@ -386,12 +444,20 @@ void Dashboard::Impl::routes() {
             {{"name", c.name},
              {"kind", c.kind == data::ColumnKind::numeric ? "numeric" : "categorical"},
              {"missing", c.missing}});
+      std::list<Upload> dropped;
       {
         std::lock_guard lock(mutex);
         uploads.push_back(u);
-        while (uploads.size() > options.max_uploads) uploads.pop_front();
+        while (uploads.size() > options.max_uploads)
+          dropped.splice(dropped.end(), uploads, uploads.begin());
       }
-      send(res, {{"id", u.id}, {"name", name}, {"rows", table->rows.size()}, {"columns", columns}});
+      if (!dropped.empty()) {
+        dropped.clear();
+        table.reset();
+        return_memory();
+      }
+      send(res,
+           {{"id", u.id}, {"name", name}, {"rows", u.table->rows.size()}, {"columns", columns}});
     });
   });
 
@@ -406,7 +472,7 @@ void Dashboard::Impl::routes() {
       if (!config.is_object())
         throw HttpError{400, "request.config must be an object of run options"};
       const long max_epochs = body.contains("max_epochs")
-                                  ? get_integer(body, "max_epochs", 1, 10'000'000, "request")
+                                  ? get_integer(body, "max_epochs", 1, kMaxEpochs, "request")
                                   : 0;
       const long probe = body.contains("probe_row")
                              ? get_integer(body, "probe_row", 0, 1'000'000'000, "request")
@@ -427,13 +493,10 @@ void Dashboard::Impl::routes() {
   });
   server.Delete(sid, [this](const Request& req, Response& res) {
     handle(res, [&] {
-      std::shared_ptr<Session> s = find(req.matches[1]);
-      {
-        std::lock_guard lock(mutex);
-        lru.erase(sessions.at(s->id()));
-        sessions.erase(s->id());
-      }
+      std::shared_ptr<Session> s = remove(req.matches[1]);
       s->stop();
+      s.reset();  // freed here unless a request in flight still holds it
+      return_memory();
       res.status = 204;
     });
   });
@@ -443,10 +506,10 @@ void Dashboard::Impl::routes() {
       check_keys(body, {"epochs"}, "request");
       std::optional<int> epochs;
       if (body.contains("epochs"))
-        epochs = static_cast<int>(get_integer(body, "epochs", 1, 10'000'000, "request"));
+        epochs = static_cast<int>(get_integer(body, "epochs", 1, kMaxEpochs, "request"));
       auto s = find(req.matches[1]);
       s->train(epochs);
-      send(res, s->describe());
+      send(res, s->describe(/*with_network=*/false));
     });
   });
   server.Post(sid + "/pause", [this](const Request& req, Response& res) {
@@ -454,7 +517,7 @@ void Dashboard::Impl::routes() {
       check_keys(body_object(req), {}, "request");
       auto s = find(req.matches[1]);
       s->pause();
-      send(res, s->describe());
+      send(res, s->describe(/*with_network=*/false));
     });
   });
   server.Post(sid + "/reset", [this](const Request& req, Response& res) {
@@ -462,7 +525,7 @@ void Dashboard::Impl::routes() {
       check_keys(body_object(req), {}, "request");
       auto s = find(req.matches[1]);
       s->reset();
-      send(res, s->describe());
+      send(res, s->describe(/*with_network=*/false));
     });
   });
   server.Get(sid + "/history", [this](const Request& req, Response& res) {
@@ -476,7 +539,9 @@ void Dashboard::Impl::routes() {
     handle(res, [&] {
       const long since = query_integer(req, "since", -1, -1, 1'000'000'000);
       const long max_epochs = query_integer(req, "max_epochs", 0, 1, 1'000'000'000);
-      const long max_params = query_integer(req, "max_params", 0, 1, 1'000'000'000);
+      // Unasked, at most 160 parameters (the page's own limit): all of a large network's
+      // parameters over 2,000 epochs would be hundreds of MB.
+      const long max_params = query_integer(req, "max_params", 160, 1, 1'000'000'000);
       send(res, find(req.matches[1])->series(static_cast<int>(since), max_epochs, max_params));
     });
   });

@@ -70,6 +70,10 @@ Session::Session(std::string id, DataSource source, const json& config, int max_
                     "config.kfold: cross-validation is not offered by the dashboard; use "
                     "annlab train --kfold"};
   if (config_.train.epochs < 1) throw HttpError{400, "max_epochs must be at least 1"};
+  if (config_.train.epochs > kMaxEpochs)
+    throw HttpError{400, "config.epochs: " + std::to_string(config_.train.epochs) +
+                             " is over the dashboard's cap of " + std::to_string(kMaxEpochs) +
+                             " epochs (annlab train has none)"};
   max_epochs_ = config_.train.epochs;
   // Probe traces are the dashboard's own (state route), not fit()'s history.
   config_.train.history = HistoryPolicy{};
@@ -83,11 +87,45 @@ Session::Session(std::string id, DataSource source, const json& config, int max_
                   run_.train.x.begin() + (probe_row_ + 1) * l0);
   probe_y_.assign(run_.train.y.begin() + probe_row_ * ln,
                   run_.train.y.begin() + (probe_row_ + 1) * ln);
+  check_size();
   initial_ = config_.float32 ? initial_parameters<float>(run_.arch, config_)
                              : initial_parameters<double>(run_.arch, config_);
   states_.push_back({0, initial_});
   const std::size_t bytes = std::max<std::size_t>(1, initial_.size() * sizeof(double));
-  max_states_ = std::clamp<std::size_t>(kStateBudget / bytes, 16, kMaxStates);
+  max_states_ = std::clamp<std::size_t>(kStateBudget / bytes, kMinStates, kMaxStates);
+}
+
+// Before anything of the network's size is allocated: the parameter cap, then an estimate of
+// the session's memory (recorded states, fit()'s per-parameter buffers, the layer buffers of
+// a batch, the JSON documents of a read: about 400 bytes per parameter) against its cap.
+void Session::check_size() const {
+  const std::vector<int>& w = run_.arch.widths;
+  std::size_t params = 0, width = 0;
+  for (std::size_t l = 1; l < w.size(); ++l) {
+    params += (std::size_t(w[l - 1]) + 1) * std::size_t(w[l]);
+    width += std::size_t(w[l]);
+  }
+  std::string shape;
+  for (int x : w) shape += (shape.empty() ? "" : "-") + std::to_string(x);
+  if (params > kMaxParameters)
+    throw HttpError{400, "the network " + shape + " has " + std::to_string(params) +
+                             " parameters, over the dashboard's cap of " +
+                             std::to_string(kMaxParameters) +
+                             "; use fewer or narrower layers (annlab train has no cap)"};
+  const std::size_t bytes = params * sizeof(double);
+  const std::size_t states = std::clamp<std::size_t>(kStateBudget / std::max<std::size_t>(bytes, 1),
+                                                     kMinStates, kMaxStates);
+  const long batch = config_.train.batch_size > 0
+                         ? std::min(config_.train.batch_size, run_.train.rows)
+                         : run_.train.rows;
+  const std::size_t estimate = bytes * (states + 6) + params * 400 +
+                               std::size_t(std::max(batch, 1L)) * width * sizeof(double) * 4;
+  if (estimate > kMaxSessionBytes)
+    throw HttpError{400, "the network " + shape + " (" + std::to_string(params) +
+                             " parameters) would need about " + std::to_string(estimate >> 20) +
+                             " MB for a session, over the dashboard's cap of " +
+                             std::to_string(kMaxSessionBytes >> 20) +
+                             " MB; use fewer or narrower layers, or a smaller batch"};
 }
 
 Session::~Session() {
@@ -101,6 +139,11 @@ void Session::train(std::optional<int> epochs) {
   auto lock = read_lock();
   if (!failure_.empty())
     throw HttpError{409, "training " + failure_ + " (" + message_ + "); reset the session"};
+  if (thread_state_ == Thread::done && epoch_ < max_epochs_ && (converged_ || stopped_early_))
+    throw HttpError{409, std::string(converged_ ? "L-BFGS converged" : "early stopping ended it") +
+                             " at epoch " + std::to_string(epoch_) + " of " +
+                             std::to_string(max_epochs_) +
+                             ": no more epochs to train; reset the session to train again"};
   if (thread_state_ == Thread::done || epoch_ >= max_epochs_)
     throw HttpError{409, "the session has finished its " + std::to_string(max_epochs_) +
                              " epochs; reset it, or start a session with a larger max_epochs"};
@@ -145,9 +188,11 @@ void Session::reset() {
   records_.clear();
   states_.assign(1, Snapshot{0, initial_});
   stride_ = 1;
+  record_stride_ = 1;
   final_.reset();
   best_epoch_ = 0;
   stopped_early_ = false;
+  converged_ = false;
 }
 
 void Session::stop() {
@@ -199,7 +244,16 @@ void Session::run_training() {
                                 std::vector<double>(y, y + rows * k), rows));
   };
   cb.on_epoch = [this, &net](const EpochRecord& r) {
-    record(r.epoch, {net.parameters().begin(), net.parameters().end()}, r);
+    // fit()'s History keeps every epoch's record: its metric maps (most of a record's bytes)
+    // are moved into the session's own record, which is thinned. fit() never reads them
+    // again, and its History is not const (only the callback's view of it is).
+    EpochRecord mine = r;
+    auto& theirs = const_cast<EpochRecord&>(r);
+    mine.train_metrics = std::move(theirs.train_metrics);
+    mine.validation_metrics = std::move(theirs.validation_metrics);
+    theirs.train_metrics.clear();
+    theirs.validation_metrics.clear();
+    record(r.epoch, {net.parameters().begin(), net.parameters().end()}, std::move(mine));
     wait_for_grant(r.epoch);
   };
   cb.should_stop = [this] { return stop_.load(); };
@@ -211,6 +265,7 @@ void Session::run_training() {
     auto lock = read_lock();
     best_epoch_ = h.best_epoch;
     stopped_early_ = h.stopped_early;
+    converged_ = h.converged;
     std::vector<double> last(net.parameters().begin(), net.parameters().end());
     if (!h.interrupted && last != states_.back().parameters) final_ = std::move(last);
   } catch (const DivergenceError& e) {
@@ -229,10 +284,22 @@ void Session::run_training() {
   cv_.notify_all();
 }
 
-void Session::record(int epoch, std::vector<double> parameters, const EpochRecord& r) {
+void Session::record(int epoch, std::vector<double> parameters, EpochRecord r) {
   let_readers_in();
   std::unique_lock lock(m_);
-  records_.push_back(r);
+  // Records thin as the states do: past kMaxRecords, every 2nd, 4th, ... epoch (the latest
+  // is kept off the stride until the next one replaces it).
+  if (!records_.empty() && records_.back().epoch % record_stride_ != 0) records_.pop_back();
+  records_.push_back(std::move(r));
+  if (records_.size() > kMaxRecords) {
+    record_stride_ *= 2;
+    std::vector<EpochRecord> kept;
+    kept.reserve(records_.size() / 2 + 1);
+    for (std::size_t i = 0; i < records_.size(); ++i)
+      if (records_[i].epoch % record_stride_ == 0 || i + 1 == records_.size())
+        kept.push_back(std::move(records_[i]));
+    records_ = std::move(kept);
+  }
   epoch_ = epoch;
   // The latest state is kept even off the stride; it is replaced by the next one.
   if (states_.size() > 1 && states_.back().epoch % stride_ != 0) states_.pop_back();
@@ -284,7 +351,7 @@ Snapshot Session::snapshot_at(int epoch) const {
   return *std::prev(it);  // states_ starts at epoch 0, so it is never begin()
 }
 
-json Session::describe() const {
+json Session::describe(bool with_network) const {
   const data::Preprocessor& pre = run_.preprocessing;
   json features = json::array(), targets = json::array(), classes = json::array();
   for (const auto& f : pre.features) features.push_back(f.name);
@@ -304,7 +371,7 @@ json Session::describe() const {
   }
   j["max_epochs"] = max_epochs_;
   j["task"] = classification ? "classification" : "regression";
-  j["network"] = json::parse(formats::network_json(run_.arch));
+  if (with_network) j["network"] = json::parse(formats::network_json(run_.arch));
   j["data"] = {{"name", source_.name},
                {"rows",
                 {{"train", run_.train.rows},

@@ -22,9 +22,24 @@
 namespace annlab::web {
 
 // States kept per session before thinning to every 2nd, 4th, ... epoch; fewer when the
-// parameters are large (kStateBudget bytes of parameters per session).
+// parameters are large (kStateBudget bytes of parameters per session, at least kMinStates).
 inline constexpr std::size_t kMaxStates = 2000;
+inline constexpr std::size_t kMinStates = 4;
 inline constexpr std::size_t kStateBudget = std::size_t(256) << 20;
+// Epoch records kept before thinning them the same way (about 700 bytes each).
+inline constexpr std::size_t kMaxRecords = 100'000;
+// The largest network a session accepts, and the largest estimate of a session's memory
+// (recorded states, fit()'s buffers, the JSON documents a read builds), both checked before
+// anything of that size is allocated.
+inline constexpr std::size_t kMaxParameters = 5'000'000;
+inline constexpr std::size_t kMaxSessionBytes = std::size_t(2) << 30;
+// max_epochs / config.epochs: fit() keeps one EpochRecord (136 bytes, its metrics moved out)
+// per epoch, so a session's own history is bounded by about 136 MB at this cap.
+inline constexpr long kMaxEpochs = 1'000'000;
+// The most values (epochs x parameters) one series answer holds (about 80 MB of JSON).
+inline constexpr std::size_t kMaxSeriesValues = 4'000'000;
+// Hidden-node maps per surface (the first hidden layer's nodes, evenly spread).
+inline constexpr int kMaxHiddenMaps = 16;
 
 // Up to k of n indices, evenly spread, always the last (and the first when k >= 2).
 std::vector<std::size_t> spread_last(std::size_t n, std::size_t k);
@@ -61,7 +76,9 @@ class Session {
   void stop();                            // ends the thread (delete, shutdown)
 
   // Views (docs/dashboard.md); `epoch` < 0 means the latest recorded.
-  nlohmann::json describe() const;
+  // The session; with_network: the full network document (create and GET only; train, pause
+  // and reset answer without it, the page keeps the one it has).
+  nlohmann::json describe(bool with_network = true) const;
   // Records with epoch > since; at most max_records (> 0) of them, evenly spread, the last kept.
   nlohmann::json history(int since, long max_records = 0) const;
   // Recorded states with epoch > since; at most max_epochs of them and max_params parameters
@@ -69,7 +86,7 @@ class Session {
   nlohmann::json series(int since = -1, long max_epochs = 0, long max_params = 0) const;
   nlohmann::json state(int epoch) const;
   nlohmann::json verify(int epoch, const std::string& name) const;
-  nlohmann::json surface(int epoch, int size) const;
+  nlohmann::json surface(int epoch, int size, int max_hidden = kMaxHiddenMaps) const;
   nlohmann::json fit_view(int epoch) const;
 
   // Exports.
@@ -82,9 +99,10 @@ class Session {
   enum class Thread { none, running, waiting, done };
   template <class T>
   void run_training();
-  void record(int epoch, std::vector<double> parameters, const EpochRecord& r);
+  void record(int epoch, std::vector<double> parameters, EpochRecord r);
   void wait_for_grant(int epoch);  // in on_epoch: returns when granted or told to stop
   void end_thread();
+  void check_size() const;  // HttpError 400 over kMaxParameters or kMaxSessionBytes
   std::unique_lock<std::mutex> read_lock() const;  // m_, ahead of the training thread
   void let_readers_in() const;  // the training thread, before taking m_                      //
                                 // sets stop_, joins the thread
@@ -92,7 +110,7 @@ class Session {
   std::string status_locked() const;
   History history_locked() const;
   template <class T>
-  nlohmann::json surface_typed(const std::vector<double>& params, int size) const;
+  nlohmann::json surface_typed(const std::vector<double>& params, int size, int max_hidden) const;
   template <class T>
   std::vector<double> outputs(const std::vector<double>& params, const std::vector<double>& x,
                               long rows) const;
@@ -122,10 +140,12 @@ class Session {
   std::vector<Snapshot> states_;  // ascending epochs; always the initial and the latest
   int stride_ = 1;                // states kept at epochs divisible by this (and the latest)
   std::size_t max_states_ = kMaxStates;
+  int record_stride_ = 1;  // records kept at epochs divisible by this (and the latest)
   std::optional<std::vector<double>> final_;  // parameters fit() ended with when they differ
                                               // from the last epoch's (restore_best)
   int best_epoch_ = 0;
   bool stopped_early_ = false;
+  bool converged_ = false;
 };
 
 }  // namespace annlab::web

@@ -6,6 +6,7 @@
 
 #include "annlab/core/gradcheck.hpp"
 #include "annlab/core/propagate.hpp"
+#include "annlab/core/reference.hpp"
 #include "annlab/core/trace.hpp"
 #include "annlab/formats/json.hpp"
 #include "session.hpp"
@@ -47,18 +48,26 @@ struct Part {
 }  // namespace
 
 json Session::series(int since, long max_epochs, long max_params) const {
+  // The size is checked before any state is copied.
+  const std::size_t count = initial_.size();
+  const std::vector<std::size_t> columns =
+      spread_last(count, max_params > 0 ? std::size_t(max_params) : count);
   std::vector<Snapshot> states;
   {
     auto lock = read_lock();
     const auto first = std::upper_bound(states_.begin(), states_.end(), since,
                                         [](int e, const Snapshot& x) { return e < x.epoch; });
     const std::size_t n = std::size_t(states_.end() - first);
-    for (std::size_t i : spread_last(n, max_epochs > 0 ? std::size_t(max_epochs) : n))
-      states.push_back(first[long(i)]);
+    const std::vector<std::size_t> picked =
+        spread_last(n, max_epochs > 0 ? std::size_t(max_epochs) : n);
+    if (picked.size() * columns.size() > kMaxSeriesValues)
+      throw HttpError{400, "a series of " + std::to_string(picked.size()) + " epochs x " +
+                               std::to_string(columns.size()) +
+                               " parameters is over the limit of " +
+                               std::to_string(kMaxSeriesValues) +
+                               " values; ask for fewer with max_epochs and max_params"};
+    for (std::size_t i : picked) states.push_back(first[long(i)]);
   }
-  const std::size_t count = initial_.size();
-  const std::vector<std::size_t> columns =
-      spread_last(count, max_params > 0 ? std::size_t(max_params) : count);
   json epochs = json::array(), params = json::array(), prediction = json::array();
   for (const Snapshot& s : states) {
     epochs.push_back(s.epoch);
@@ -93,45 +102,62 @@ json Session::state(int epoch) const {
 json Session::verify(int epoch, const std::string& name) const {
   const Snapshot s = snapshot_at(epoch);
   // In double whatever the session trains in: the analytic value from the trace, the numeric
-  // one from central differences (gradient_check: h = eps·max(1, |θ|)) on the probe row.
+  // one by central differences on the one value asked for (the engine's reference loss of the
+  // probe row, step h = eps·max(1, |θ|) as gradient_check takes it), so a verify costs two
+  // forward passes, not a gradient check of every parameter.
   const Network<double> net = network_of<double>(run_.arch, s.parameters);
   const SampleTrace t = trace_sample(net, probe_x_.data(), probe_y_.data());
-  GradCheckOptions opt;
-  const GradCheckReport report = gradient_check(net, probe_x_.data(), probe_y_.data(), 1, opt);
-  const auto numeric_of = [&](const std::string& entry) {
-    for (const GradCheckEntry& e : report.entries)
-      if (e.name == entry) return e.numeric;
-    throw HttpError{500, "gradient check has no entry " + entry};
+  const GradCheckOptions opt;
+  const ParameterLayout layout(run_.arch.widths);
+  const NodeNames names(run_.arch.widths);
+  std::vector<double> theta(s.parameters.begin(), s.parameters.end());
+  std::vector<double> x = probe_x_;
+  // dL/dv by central differences, v one of theta's or x's entries.
+  const auto central = [&](std::vector<double>& v, std::size_t k) {
+    const double saved = v[k];
+    const double h = opt.eps * std::max(1.0, std::abs(saved));
+    v[k] = saved + h;
+    const double up = reference::batch_loss(run_.arch, theta, x, probe_y_, 1);
+    v[k] = saved - h;
+    const double down = reference::batch_loss(run_.arch, theta, x, probe_y_, 1);
+    v[k] = saved;
+    return (up - down) / (2 * h);
   };
   double analytic = 0, numeric = 0, value = 0;
   bool found = false;
   for (const WeightTrace& w : t.weights)
-    if (w.name == name) {
+    if (!found && w.name == name) {
+      const int p = run_.arch.widths[w.layer - 1];
+      const int to = w.to - names.id(w.layer, 0), from = w.from - names.id(w.layer - 1, 0);
+      const std::size_t k =
+          layout.weight_offset[w.layer - 1] + std::size_t(to) * std::size_t(p) + std::size_t(from);
       analytic = w.grad;
-      numeric = numeric_of(name);
       value = w.value;
+      numeric = central(theta, k);
       found = true;
     }
+  const auto bias_offset = [&](int node_id, int layer) {
+    return layout.bias_offset[layer - 1] + std::size_t(node_id - names.id(layer, 0));
+  };
   for (const BiasTrace& b : t.biases)
-    if (b.name == name) {
+    if (!found && b.name == name) {
       analytic = b.grad;
-      numeric = numeric_of(name);
       value = b.value;
+      numeric = central(theta, bias_offset(b.node, b.layer));
       found = true;
     }
   for (const NodeTrace& n : t.nodes)
-    if (n.name == name) {
+    if (!found && n.name == name) {
       // dL/d(node input): for an input node the predictor is the input; for any other node
       // in_j = Σ λ(i,j)·out_i + b_j, so moving b_j by h moves in_j by exactly h.
       analytic = n.dL_din;
       if (n.layer == 0) {
-        numeric = numeric_of(name + "[row 0]");
         value = n.in;
+        numeric = central(x, std::size_t(n.index));
       } else {
-        const std::string bias = "b" + std::to_string(n.id);
-        numeric = numeric_of(bias);
-        for (const BiasTrace& b : t.biases)
-          if (b.name == bias) value = b.value;
+        const std::size_t k = bias_offset(n.id, n.layer);
+        value = theta[k];
+        numeric = central(theta, k);
       }
       found = true;
     }
@@ -139,27 +165,26 @@ json Session::verify(int epoch, const std::string& name) const {
     throw HttpError{400, "name '" + name +
                              "' is not a weight, bias or node of this network (e.g. λ(1,4), "
                              "b4, I1, H4, as in network.weights/biases/nodes)"};
+  // gradient_check's measure: derivatives smaller than the floor compare by their absolute
+  // difference, so round-off around a zero derivative is not a relative error of 1.
   const double abs_error = std::abs(analytic - numeric);
-  const double scale = std::max(std::abs(analytic), std::abs(numeric));
-  return {{"name", name},
-          {"epoch", s.epoch},
-          {"analytic", analytic},
-          {"numeric", numeric},
-          {"abs_error", abs_error},
-          {"rel_error", scale > 0 ? abs_error / scale : 0.0},
-          {"epsilon", opt.eps * std::max(1.0, std::abs(value))}};
+  const double scale = std::max({std::abs(analytic), std::abs(numeric), opt.floor});
+  return {{"name", name},           {"epoch", s.epoch},
+          {"analytic", analytic},   {"numeric", numeric},
+          {"abs_error", abs_error}, {"rel_error", abs_error / scale},
+          {"floor", opt.floor},     {"epsilon", opt.eps * std::max(1.0, std::abs(value))}};
 }
 
-json Session::surface(int epoch, int size) const {
+json Session::surface(int epoch, int size, int max_hidden) const {
   const Snapshot s = snapshot_at(epoch);
-  json j = config_.float32 ? surface_typed<float>(s.parameters, size)
-                           : surface_typed<double>(s.parameters, size);
+  json j = config_.float32 ? surface_typed<float>(s.parameters, size, max_hidden)
+                           : surface_typed<double>(s.parameters, size, max_hidden);
   j["epoch"] = s.epoch;
   return j;
 }
 
 template <class T>
-json Session::surface_typed(const std::vector<double>& params, int size) const {
+json Session::surface_typed(const std::vector<double>& params, int size, int max_hidden) const {
   const data::Preprocessor& pre = run_.preprocessing;
   const auto& f = pre.features;
   const bool numeric = std::all_of(f.begin(), f.end(), [](const data::ColumnTransform& c) {
@@ -233,11 +258,14 @@ json Session::surface_typed(const std::vector<double>& params, int size) const {
     for (long r = 0; r < rows; ++r) values[r] = y[r * kt];
   }
   json hidden = json::array();
-  if (run_.arch.layers() >= 2) {  // the first hidden layer's node outputs
+  int hidden_nodes = 0;
+  if (run_.arch.layers() >= 2) {  // the first hidden layer's node outputs, at most 16
     const NodeNames names(run_.arch.widths);
     const int l1 = run_.arch.widths[1];
+    hidden_nodes = l1;
     const T* a1 = pass.a(1);
-    for (int j = 0; j < l1; ++j) {
+    for (std::size_t jj : spread_last(std::size_t(l1), std::size_t(max_hidden))) {
+      const int j = int(jj);
       std::vector<double> v(static_cast<std::size_t>(rows));
       for (long r = 0; r < rows; ++r) v[r] = double(a1[r * l1 + j]);
       hidden.push_back({{"node", names.node(1, j)}, {"values", v}});
@@ -248,6 +276,7 @@ json Session::surface_typed(const std::vector<double>& params, int size) const {
   if (classification) j["class"] = pre.targets[0].categories.front();
   j["target"] = pre.targets[0].name;
   j["hidden"] = hidden;
+  j["hidden_nodes"] = hidden_nodes;
   j["points"] = points;
   if (plane) {
     j["kind"] = "plane";
@@ -319,8 +348,12 @@ json Session::fit_view(int epoch) const {
           {"metrics", metrics}};
 }
 
-// What annlab.run keeps of a long run (docs/dashboard.md): the page's own live limits.
+// What annlab.run keeps of a long run (docs/dashboard.md): the page's own live limits for the
+// history and the series; as many states (11 to 201) as fit in about 3 MB, and as many
+// surfaces and fits (5 to 51, size 40, at most 8 hidden maps) as fit in about 3 MB.
 constexpr long kRunRecords = 2000, kRunEpochs = 600, kRunParams = 160;
+constexpr std::size_t kRunStateBytes = 3u << 20, kRunSurfaceBytes = 3u << 20;
+constexpr int kRunSurfaceSize = 40, kRunHiddenMaps = 8;
 
 json Session::run_document() const {
   std::vector<int> recorded;
@@ -328,11 +361,21 @@ json Session::run_document() const {
     auto lock = read_lock();
     for (const Snapshot& s : states_) recorded.push_back(s.epoch);
   }
+  // Sized on the latest state's documents (every state's are about as large).
+  const auto size_of = [](const json& j) { return std::max<std::size_t>(1, j.dump().size()); };
+  const json last_trace = state(recorded.back())["trace"];
+  const std::size_t n_states =
+      std::clamp<std::size_t>(kRunStateBytes / size_of(last_trace), 11, 201);
+  const std::size_t view_bytes =
+      size_of(surface(recorded.back(), kRunSurfaceSize, kRunHiddenMaps)) +
+      size_of(fit_view(recorded.back()));
+  const std::size_t n_views = std::clamp<std::size_t>(kRunSurfaceBytes / view_bytes, 5, 51);
   json states = json::array(), surfaces = json::array(), fits = json::array();
-  for (std::size_t i : spread_last(recorded.size(), 201))
+  for (std::size_t i : spread_last(recorded.size(), n_states))
     states.push_back({{"epoch", recorded[i]}, {"trace", state(recorded[i])["trace"]}});
-  for (std::size_t i : spread_last(recorded.size(), 51)) {
-    surfaces.push_back({{"epoch", recorded[i]}, {"surface", surface(recorded[i], 40)}});
+  for (std::size_t i : spread_last(recorded.size(), n_views)) {
+    surfaces.push_back({{"epoch", recorded[i]},
+                        {"surface", surface(recorded[i], kRunSurfaceSize, kRunHiddenMaps)}});
     fits.push_back({{"epoch", recorded[i]}, {"fit", fit_view(recorded[i])}});
   }
   return {{"format", "annlab.run"},

@@ -34,6 +34,12 @@ function gridImage(values, size, color) {
   return c.toDataURL("image/png");
 }
 
+// " (16 of 100)" when the server sent some of the layer's nodes (`hidden_nodes`: its width).
+function shownOf(s, hidden) {
+  const total = s.hidden_nodes ?? (s.hidden || []).length;
+  return total > hidden.length ? ` (${hidden.length} of ${total})` : "";
+}
+
 function newSvg(parent, w, hgt, testid) {
   return d3
     .select(parent)
@@ -147,7 +153,7 @@ export class SurfaceView {
     const hidden = (s.hidden || []).slice(0, 24);
     if (hidden.length) {
       const grid = h("div", { class: "minimaps", testid: "hidden-maps" });
-      el.append(h("div", { class: "subhead" }, `First hidden layer: each node’s output over the plane${(s.hidden || []).length > 24 ? ` (24 of ${s.hidden.length})` : ""}`), grid);
+      el.append(h("div", { class: "subhead" }, `First hidden layer: each node’s output over the plane${shownOf(s, hidden)}`), grid);
       for (const node of hidden) {
         const [lo, hi] = d3.extent(node.values);
         const M = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
@@ -197,7 +203,7 @@ export class SurfaceView {
     const hidden = (s.hidden || []).slice(0, 24);
     if (hidden.length) {
       const grid = h("div", { class: "minimaps", testid: "hidden-maps" });
-      el.append(h("div", { class: "subhead" }, "First hidden layer: each node’s output over the input range"), grid);
+      el.append(h("div", { class: "subhead" }, `First hidden layer: each node’s output over the input range${shownOf(s, hidden)}`), grid);
       for (const node of hidden) {
         const wrap = h("figure", { class: "minimap", title: `${node.node}: click to explain`, onclick: () => this.onNode && this.onNode(node.node) });
         const sv = newSvg(wrap, 84, 84, `minicurve-${node.node}`);
