@@ -249,10 +249,10 @@ TEST(Propagate, ThreadedProductsMatchReference) {
 // halves (2100 rows x 16 columns; 2100·16·64 = 2.15M multiply-adds).
 TEST(Propagate, NarrowLayerBeforeACutProductOnTwoThreads) {
   std::mt19937_64 g(11);
-  const Architecture arch{{4, 16, 64, 2},
-                          {Activation::of(K::tanh), Activation::of(K::elu),
-                           Activation::of(K::identity)},
-                          LossKind::mean_squared_error};
+  const Architecture arch{
+      {4, 16, 64, 2},
+      {Activation::of(K::tanh), Activation::of(K::elu), Activation::of(K::identity)},
+      LossKind::mean_squared_error};
   Network<double> net(arch);
   fill_parameters(net, g);
   std::vector<double> x, y;
