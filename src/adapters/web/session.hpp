@@ -32,7 +32,7 @@ inline constexpr std::size_t kMaxRecords = 100'000;
 // (recorded states, fit()'s buffers, the JSON documents a read builds), both checked before
 // anything of that size is allocated.
 inline constexpr std::size_t kMaxParameters = 5'000'000;
-inline constexpr std::size_t kMaxSessionBytes = std::size_t(2) << 30;
+inline constexpr std::size_t kMaxSessionBytes = std::size_t(3) << 30;
 // max_epochs / config.epochs: fit() keeps one EpochRecord (136 bytes, its metrics moved out)
 // per epoch, so a session's own history is bounded by about 136 MB at this cap.
 inline constexpr long kMaxEpochs = 1'000'000;
