@@ -479,6 +479,14 @@ TEST_F(Web, UploadOverTheLimitIs413) {
   while (big.size() < 4096) big += "1,2\n";
   const Reply r = call("POST", "/api/uploads?name=big.csv", big, "text/csv");
   EXPECT_EQ(r.status, 413);
+  // The real reason: the body's size against the limit (also when sent as curl's form type).
+  const std::string why = "(" + std::to_string(big.size()) +
+                          " bytes) is larger than the "
+                          "server's limit of 1024 bytes";
+  EXPECT_NE(r.body.value("error", "").find(why), std::string::npos) << r.text;
+  const Reply form = call("POST", "/api/uploads", big, "application/x-www-form-urlencoded");
+  EXPECT_EQ(form.status, 413);
+  EXPECT_NE(form.body.value("error", "").find(why), std::string::npos) << form.text;
   EXPECT_EQ(get("/api/version").status, 200);
 }
 
