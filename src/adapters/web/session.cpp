@@ -213,17 +213,24 @@ void Session::end_thread() {
 // ---- locking ----------------------------------------------------------------------------
 // std::mutex is not fair: a thread that retakes it after every epoch (25,000 a second on a
 // small network) can keep a reader out indefinitely. Readers announce themselves, and the
-// training thread yields to them before it takes the lock again.
+// training thread sleeps on gate_cv_ until none is waiting before it takes the lock again
+// (no spinning: the last reader in wakes it).
 
 std::unique_lock<std::mutex> Session::read_lock() const {
   ++readers_;
   std::unique_lock lock(m_);
-  --readers_;
+  if (--readers_ == 0) {
+    // Taking gate_m_ orders this wake-up after a trainer's check of readers_ (no lost wake).
+    { std::lock_guard gate(gate_m_); }
+    gate_cv_.notify_all();
+  }
   return lock;
 }
 
 void Session::let_readers_in() const {
-  while (readers_.load() > 0) std::this_thread::yield();
+  if (readers_.load() == 0) return;
+  std::unique_lock gate(gate_m_);
+  gate_cv_.wait(gate, [this] { return readers_.load() == 0; });
 }
 
 // ---- the training thread ---------------------------------------------------------------

@@ -101,11 +101,11 @@ class Session {
   void run_training();
   void record(int epoch, std::vector<double> parameters, EpochRecord r);
   void wait_for_grant(int epoch);  // in on_epoch: returns when granted or told to stop
-  void end_thread();
-  void check_size() const;  // HttpError 400 over kMaxParameters or kMaxSessionBytes
+  void end_thread();               // sets stop_, joins the thread
+  void check_size() const;         // HttpError 400 over kMaxParameters or kMaxSessionBytes
   std::unique_lock<std::mutex> read_lock() const;  // m_, ahead of the training thread
-  void let_readers_in() const;  // the training thread, before taking m_                      //
-                                // sets stop_, joins the thread
+  void let_readers_in() const;            // the training thread, before taking m_: sleeps until no
+                                          // reader waits for it
   Snapshot snapshot_at(int epoch) const;  // the latest recorded state <= epoch
   std::string status_locked() const;
   History history_locked() const;
@@ -128,6 +128,8 @@ class Session {
   std::mutex control_;  // serializes train/pause/reset/stop (one joins at a time)
   mutable std::mutex m_;
   mutable std::atomic<int> readers_{0};  // readers waiting for m_
+  mutable std::mutex gate_m_;            // with gate_cv_: the trainer waits for readers_ == 0
+  mutable std::condition_variable gate_cv_;
   std::condition_variable cv_;
   std::thread thread_;
   Thread thread_state_ = Thread::none;
