@@ -82,6 +82,10 @@ export class Diagram {
     this.tooltip.hide();
     this.trace = null;
     const { layers } = this.ix;
+    // What a click on a drawn element selects (the explain panel's item).
+    const weightItem = (w) => ({ kind: "weight", index: w.i });
+    const nodeItem = (n) => ({ kind: "node", id: n.id });
+    const biasItem = (n) => ({ kind: "bias", index: this.ix.biasOf.get(n.id) });
     const maxN = d3.max(layers, (l) => l.length);
     // Three drawings: every label (small networks), node values beside the nodes (medium),
     // values on hover only (large).
@@ -183,13 +187,7 @@ export class Diagram {
       .attr("y2", (w) => w.b.y)
       .attr("stroke", "transparent")
       .attr("stroke-width", this.detailed ? 10 : 4)
-      .style("cursor", "pointer")
-      .on("click", (e, w) => {
-        e.stopPropagation();
-        this.select({ kind: "weight", index: w.i });
-      })
-      .on("mousemove", (e, w) => this.tooltip.show(e, this.weightTip(w.i)))
-      .on("mouseleave", () => this.tooltip.hide());
+      .call((sel) => this.pickable(sel, weightItem));
 
     const labels = v.append("g").attr("class", "labels");
     const mkLabel = (cls, t, testid, dy = 4) =>
@@ -202,13 +200,7 @@ export class Diagram {
         .attr("x", (w) => at(w, t)[0])
         .attr("y", (w) => at(w, t)[1] + dy)
         .attr("text-anchor", "middle")
-        .style("cursor", "pointer")
-        .on("click", (e, w) => {
-          e.stopPropagation();
-          this.select({ kind: "weight", index: w.i });
-        })
-        .on("mousemove", (e, w) => this.tooltip.show(e, this.weightTip(w.i)))
-        .on("mouseleave", () => this.tooltip.hide());
+        .call((sel) => this.pickable(sel, weightItem));
     this.wLabel = mkLabel("lbl-weight", 0.17, "weight", -4); // above the line
     this.gLabel = mkLabel("lbl-grad", 0.44, "wgrad", 14); // under the line
     this.cLabel = mkLabel("lbl-contrib", 0.8, "contrib");
@@ -240,13 +232,7 @@ export class Diagram {
       .append("circle")
       .attr("r", (n) => n.p.r)
       .attr("data-testid", (n) => `node-${n.name}`)
-      .style("cursor", "pointer")
-      .on("click", (e, n) => {
-        e.stopPropagation();
-        this.select({ kind: "node", id: n.id });
-      })
-      .on("mousemove", (e, n) => this.tooltip.show(e, this.nodeTip(n.id)))
-      .on("mouseleave", () => this.tooltip.hide());
+      .call((sel) => this.pickable(sel, nodeItem));
     if (this.showNames)
       this.nodeG
         .filter((n) => this.detailed || this.medium || n.p.r >= 8)
@@ -285,10 +271,7 @@ export class Diagram {
     fwd.filter((n) => n.layer > 0).append("tspan").attr("class", "v").attr("data-testid", (n) => `node-in-${n.name}`);
     fwd.filter((n) => n.layer > 0).append("tspan").attr("class", "k").text("  out ");
     fwd.append("tspan").attr("class", "v strong").attr("data-testid", (n) => `node-out-${n.name}`);
-    fwd.on("click", (e, n) => {
-      e.stopPropagation();
-      this.select({ kind: "node", id: n.id });
-    });
+    fwd.call((sel) => this.pickable(sel, nodeItem, false));
     const grad = lblNodes
       .append("text")
       .attr("class", "lbl lbl-node-grad")
@@ -300,10 +283,7 @@ export class Diagram {
     grad.append("tspan").attr("class", "v").attr("data-testid", (n) => `node-din-${n.name}`);
     grad.append("tspan").attr("class", "k dname-out");
     grad.append("tspan").attr("class", "v").attr("data-testid", (n) => `node-dout-${n.name}`);
-    grad.on("click", (e, n) => {
-      e.stopPropagation();
-      this.select({ kind: "node", id: n.id });
-    });
+    grad.call((sel) => this.pickable(sel, nodeItem, false));
 
     // Bias badges (detailed drawing): a small square joined to its node; above the node in
     // the middle, to the upper left of hidden nodes above the middle and the lower left of
@@ -320,13 +300,7 @@ export class Diagram {
       .append("g")
       .attr("class", "bias")
       .attr("transform", (n) => `translate(${bplace(n).x},${bplace(n).y})`)
-      .style("cursor", "pointer")
-      .on("click", (e, n) => {
-        e.stopPropagation();
-        this.select({ kind: "bias", index: this.ix.biasOf.get(n.id) });
-      })
-      .on("mousemove", (e, n) => this.tooltip.show(e, this.biasTip(this.ix.biasOf.get(n.id))))
-      .on("mouseleave", () => this.tooltip.hide());
+      .call((sel) => this.pickable(sel, biasItem));
     badge
       .append("line")
       .each(function (n) {
@@ -421,6 +395,24 @@ export class Diagram {
     v.selectAll("[data-testid^=node-din-]").text((n) => (n.layer === 0 ? "" : fmt(s * trace.dL_dnode_in[ni.get(n.id)])));
     v.selectAll("[data-testid^=node-dout-]").text((n) => fmt(s * trace.dL_dnode_out[ni.get(n.id)]));
     this.applyToggles();
+  }
+
+  // A click selects the element's item; with hover, the pointer shows its tooltip.
+  pickable(sel, itemOf, hover = true) {
+    sel.style("cursor", "pointer").on("click", (e, d) => {
+      e.stopPropagation();
+      this.select(itemOf(d));
+    });
+    if (!hover) return;
+    sel
+      .on("mousemove", (e, d) => this.tooltip.show(e, this.tipOf(itemOf(d))))
+      .on("mouseleave", () => this.tooltip.hide());
+  }
+
+  tipOf(item) {
+    if (item.kind === "weight") return this.weightTip(item.index);
+    if (item.kind === "bias") return this.biasTip(item.index);
+    return this.nodeTip(item.id);
   }
 
   select(sel) {
