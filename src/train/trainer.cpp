@@ -287,7 +287,7 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
   std::vector<T> xb(shuffled ? B * l0 : 0), yb(shuffled ? B * ln : 0);
   std::vector<T> yhat_train(callbacks.metrics ? N * ln : 0);
   std::vector<T> yhat_val(callbacks.metrics ? V * ln : 0);
-  h.epochs.reserve(std::size_t(config.epochs));
+  if (config.history.keep_records) h.epochs.reserve(std::size_t(config.epochs));
 
   // The losses at each epoch's end: forward only (no backward buffers, no dL/dX), in chunks
   // of rows as large as fit in 2^18 values per layer buffer (1 MB in float; the largest
@@ -349,8 +349,12 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
     }
     previous = monitored;
     r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    h.epochs.push_back(std::move(r));
-    if (callbacks.on_epoch) callbacks.on_epoch(h.epochs.back());
+    const EpochRecord* done = &r;
+    if (config.history.keep_records) {
+      h.epochs.push_back(std::move(r));
+      done = &h.epochs.back();
+    }
+    if (callbacks.on_epoch) callbacks.on_epoch(*done);
     if (probes.due(e)) probes.record(net, e, h.probes);
     return stop;
   };

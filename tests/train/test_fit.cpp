@@ -197,6 +197,29 @@ TEST(Fit, EpochRecordsHoldLossesRatesMetricsAndCallbacksSeeThem) {
   EXPECT_TRUE(h2.epochs[0].validation_metrics.empty());
 }
 
+TEST(Fit, WithoutKeptRecordsOnlyTheCallbackSeesThemAndTrainingIsTheSame) {
+  const auto d = testdata::smooth_regression<double>(40);
+  const auto v = testdata::smooth_regression<double>(15, 9);
+  TrainConfig c = gd_config(0.2, 4, 10, true);
+  Network<double> kept = testdata::tanh_network<double>({2, 5, 1});
+  Network<double> streamed = kept;
+  const History hk = fit<double>(kept, d.batch(), v.batch(), c);
+  c.history.keep_records = false;
+  std::vector<EpochRecord> seen;
+  TrainCallbacks<double> cb;
+  cb.on_epoch = [&](const EpochRecord& r) { seen.push_back(r); };
+  const History hs = fit<double>(streamed, d.batch(), v.batch(), c, cb);
+  EXPECT_TRUE(hs.epochs.empty());
+  ASSERT_EQ(seen.size(), hk.epochs.size());
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].epoch, hk.epochs[i].epoch);
+    EXPECT_EQ(seen[i].train_loss, hk.epochs[i].train_loss);
+    EXPECT_EQ(seen[i].validation_loss, hk.epochs[i].validation_loss);
+  }
+  EXPECT_EQ(hs.best_epoch, hk.best_epoch);
+  EXPECT_EQ(params_of(streamed), params_of(kept));
+}
+
 TEST(Fit, TrainLossOverMoreRowsThanOneChunkIsTheMeanOverAllRows) {
   const long N = kPredictChunk + 904;  // two chunks
   const auto d = testdata::smooth_regression<double>(N);

@@ -74,6 +74,9 @@ struct HistoryPolicy {
   std::vector<long> probe_rows;  // rows of the training data to trace
   std::size_t memory_budget = std::size_t(256) << 20;  // bytes; exceeding it is an error
                                                        // raised before training starts
+  // false: History::epochs stays empty and each EpochRecord goes to on_epoch only, for a
+  // caller that keeps (and thins) its own, e.g. the dashboard's sessions over 1e6 epochs.
+  bool keep_records = true;
 };
 
 struct TrainConfig {

@@ -75,9 +75,11 @@ Session::Session(std::string id, DataSource source, const json& config, int max_
                              " is over the dashboard's cap of " + std::to_string(kMaxEpochs) +
                              " epochs (annlab train has none)"};
   max_epochs_ = config_.train.epochs;
-  // Probe traces are the dashboard's own (state route), not fit()'s history.
+  // Probe traces and epoch records are the dashboard's own (state and history routes, thinned),
+  // not fit()'s history.
   config_.train.history = HistoryPolicy{};
   config_.train.history.every = 0;
+  config_.train.history.keep_records = false;
   run_ = workflow::prepare_run(source_.table, config_, /*min_rows=*/1);
   if (probe_row_ < 0 || probe_row_ >= run_.train.rows)
     throw HttpError{400, "probe_row " + std::to_string(probe_row_) + " is outside the " +
@@ -252,16 +254,7 @@ void Session::run_training() {
                                 std::vector<double>(y, y + rows * k), rows));
   };
   cb.on_epoch = [this, &net](const EpochRecord& r) {
-    // fit()'s History keeps every epoch's record: its metric maps (most of a record's bytes)
-    // are moved into the session's own record, which is thinned. fit() never reads them
-    // again, and its History is not const (only the callback's view of it is).
-    EpochRecord mine = r;
-    auto& theirs = const_cast<EpochRecord&>(r);
-    mine.train_metrics = std::move(theirs.train_metrics);
-    mine.validation_metrics = std::move(theirs.validation_metrics);
-    theirs.train_metrics.clear();
-    theirs.validation_metrics.clear();
-    record(r.epoch, {net.parameters().begin(), net.parameters().end()}, std::move(mine));
+    record(r.epoch, {net.parameters().begin(), net.parameters().end()}, r);
     wait_for_grant(r.epoch);
   };
   cb.should_stop = [this] { return stop_.load(); };
