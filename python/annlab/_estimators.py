@@ -386,6 +386,13 @@ class MLPRegressor(RegressorMixin, _MLPBase):
     max_iter : int, default 200
         Epochs (passes over the training rows); lbfgs: iterations.
     shuffle : bool, default True
+    epoch_loss : str, default "batch_mean"
+        What ``loss_curve_`` (and the training metrics in ``history_``) measure, and so what
+        ``tol`` and ``n_iter_no_change`` watch without early stopping: "batch_mean", the mean
+        of the epoch's mini-batch losses, each taken before its update (scikit-learn's
+        ``loss_curve_``, Keras' ``loss``), or "full_pass", the model after the epoch on every
+        training row (exact, one more forward pass per epoch: the CLI's default). The
+        parameters trained are the same either way.
     random_state : int, RandomState or None, default None
         Seed of the initialization, the validation split and the shuffles (annlab's seed:
         an integer in [0, 2**32)); None draws one from NumPy's global generator.
@@ -463,7 +470,7 @@ class MLPRegressor(RegressorMixin, _MLPBase):
                  init="normalized_xavier", bias_init="zeros", output_activation=None, loss=None,
                  scale="minmax01", scale_target="minmax01", dtype="float64", restore_best=True,
                  probe_rows=None, history_every=1, history_last=0, history_budget_mb=256.0,
-                 callback=None):
+                 epoch_loss="batch_mean", callback=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -505,6 +512,7 @@ class MLPRegressor(RegressorMixin, _MLPBase):
         self.history_every = history_every
         self.history_last = history_last
         self.history_budget_mb = history_budget_mb
+        self.epoch_loss = epoch_loss
         self.callback = callback
 
     def _targets(self, y, rows, *, continuing, classes):
@@ -574,7 +582,8 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
                  schedule_patience=10, schedule_min_delta=0.0, min_lr=0.0,
                  init="normalized_xavier", bias_init="zeros", output_activation=None, loss=None,
                  scale="minmax01", dtype="float64", restore_best=True, probe_rows=None,
-                 history_every=1, history_last=0, history_budget_mb=256.0, callback=None):
+                 history_every=1, history_last=0, history_budget_mb=256.0,
+                 epoch_loss="batch_mean", callback=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -615,6 +624,7 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
         self.history_every = history_every
         self.history_last = history_last
         self.history_budget_mb = history_budget_mb
+        self.epoch_loss = epoch_loss
         self.callback = callback
 
     def _targets(self, y, rows, *, continuing, classes):

@@ -25,6 +25,7 @@ OPTION_OF = {
     "learning_rate_init": "lr",
     "max_iter": "epochs",
     "shuffle": "shuffle",
+    "epoch_loss": "epoch_loss",
     "random_state": "seed",
     "tol": "min_delta",
     "momentum": "momentum",
@@ -152,6 +153,7 @@ def run_options(params: dict, *, rows: int, classify: bool) -> dict:
     o["lr"] = _real("learning_rate_init", p["learning_rate_init"])
     o["epochs"] = _integer("max_iter", p["max_iter"])
     o["shuffle"] = _boolean("shuffle", p["shuffle"])
+    o["epoch_loss"] = _text("epoch_loss", p["epoch_loss"])
     o["seed"] = seed_of(p["random_state"])
     for key, name in (("momentum", "momentum"), ("beta1", "beta_1"), ("beta2", "beta_2"),
                       ("epsilon", "epsilon"), ("rho", "rho"), ("decay", "decay"),
@@ -228,6 +230,7 @@ def params_from_options(options: dict, *, classify: bool) -> dict:
     p["learning_rate_init"] = float(o.get("lr", 0.001))
     p["max_iter"] = int(o.get("epochs", 200))
     p["shuffle"] = bool(o.get("shuffle", True))
+    p["epoch_loss"] = o.get("epoch_loss", "full_pass")  # a file from before the option: full
     p["random_state"] = int(o.get("seed", 0))
     p["tol"] = float(o.get("min_delta", 0.0))
     for name in ("momentum", "epsilon", "rho", "decay", "decay_steps", "factor",

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "annlab/core/error.hpp"
+#include "vmath.hpp"
 
 namespace annlab {
 namespace {
@@ -67,7 +68,8 @@ double loss_of_row(LossKind kind, const T* z, const T* yhat, const T* y, long co
       double m = z[0];
       for (long k = 1; k < cols; ++k) m = std::max(m, double(z[k]));
       double s = 0;
-      for (long k = 0; k < cols; ++k) s += std::exp(double(z[k]) - m);
+      // exp of values <= 0 (vmath: within 3 ulps of std::exp, and the loop vectorizes).
+      for (long k = 0; k < cols; ++k) s += vmath::exp_nonpositive(double(z[k]) - m);
       const double lse = m + std::log(s);
       for (long k = 0; k < cols; ++k)
         if (y[k] != T(0)) L -= double(y[k]) * (double(z[k]) - lse);

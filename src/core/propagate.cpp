@@ -261,6 +261,14 @@ double Propagator<T>::loss(const T* y) const {
 
 template <class T>
 void Propagator<T>::backward(const Network<T>& net, const T* y, std::span<T> grad) {
+  backward(net, y, grad, batch_);
+}
+
+template <class T>
+void Propagator<T>::backward(const Network<T>& net, const T* y, std::span<T> grad, long mean_rows) {
+  if (mean_rows < 1)
+    throw UsageError("backward pass: rows to average over must be >= 1 (got " +
+                     std::to_string(mean_rows) + ")");
   if (batch_ == 0) throw UsageError("backward pass needs a forward pass first");
   if (grad.size() != net.layout().size)
     throw UsageError("gradient buffer has " + std::to_string(grad.size()) +
@@ -269,7 +277,7 @@ void Propagator<T>::backward(const Network<T>& net, const T* y, std::span<T> gra
   reserve_backward(batch_);
   const int n = arch_.layers();
   const long B = batch_, kn = arch_.widths[n];
-  const T inv = T(1) / static_cast<T>(B);
+  const T inv = T(1) / static_cast<T>(mean_rows);
   // Output layer: dL/dŶ per sample, then through the output activation.
   loss_gradient(arch_.loss, a_[n].data(), y, da_[n].data(), B, kn);
   if (arch_.loss == LossKind::softmax_cross_entropy) {

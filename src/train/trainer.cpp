@@ -58,15 +58,24 @@ bool all_finite(const T* p, std::size_t n) {
   return worst != mask;
 }
 
-// max|v| over the buffer (+inf or NaN when a value is not finite): an integer max over the
-// bit patterns with the sign cleared (vectorized), on two threads for large buffers.
+// |v| as its bit pattern with the sign cleared: ordered like |v|, with inf and NaN above every
+// finite value, and an integer max over these vectorizes (a floating-point max would not).
+template <class T>
+using MagnitudeBits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+template <class T>
+inline MagnitudeBits<T> magnitude_bits(T v) {
+  using U = MagnitudeBits<T>;
+  return std::bit_cast<U>(v) & (~U(0) >> 1);
+}
+
+// max|v| over the buffer (+inf or NaN when a value is not finite), on two threads for large
+// buffers.
 template <class T>
 double largest_magnitude(const T* p, std::size_t n, WorkerPool* pool) {
-  using U = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
-  U part[2] = {0, 0};
+  MagnitudeBits<T> part[2] = {0, 0};
   for_halves(pool, long(n), long(1) << 15, [&](long b, long c) {
-    U m = 0;
-    for (long i = b; i < b + c; ++i) m = std::max(m, U(std::bit_cast<U>(p[i]) & (~U(0) >> 1)));
+    MagnitudeBits<T> m = 0;
+    for (long i = b; i < b + c; ++i) m = std::max(m, magnitude_bits(p[i]));
     part[b == 0 ? 0 : 1] = m;
   });
   return double(std::bit_cast<T>(std::max(part[0], part[1])));
@@ -171,6 +180,115 @@ class ProbeRecorder {
   std::size_t pos_ = 0;   // next ring slot to overwrite (0..last-1)
 };
 
+// A batch's mean loss and mean gradient (forward, loss, backward), for both loops.
+//
+// A batch of at least kShardRows rows whose products hold at least kShardWork
+// multiply-adds is cut into two fixed row halves (shards), whatever the thread count: each
+// shard's own propagator runs forward and backward on its rows (its gradient's sums divided
+// by the whole batch's rows), on its own thread when the pool has two, and the two gradients
+// are added in a fixed order (shard 0 + shard 1). The results do not depend on the thread
+// count, and a second thread gets half of every product of a mid-sized network, where the
+// column halves of propagate.cpp (from 2^21 multiply-adds per product) never start. The
+// mean loss is the row-weighted mean of the shards' losses.
+//   forward  shard s: Ŷ_s = net(X_s), ℓ_s = mean loss over its c_s rows
+//   backward shard s: g_s = (1/c)·Σ_(rows of s) ∂ℓ/∂θ;  g = g_0 + g_1,  ℓ = (c_0·ℓ_0 + c_1·ℓ_1)/c
+constexpr long kShardRows = 16;
+constexpr long kShardWork = long(1) << 17;  // multiply-adds per batch (forward); below, a
+                                            // wake-up costs about what the second thread saves
+template <class T>
+class BatchGradient {
+ public:
+  BatchGradient(const Architecture& arch, std::size_t params, WorkerPool* pool)
+      : pool_(pool),
+        l0_(arch.inputs()),
+        ln_(arch.outputs()),
+        shard_{Propagator<T>(arch), Propagator<T>(arch)},
+        g1_(params) {
+    for (std::size_t l = 1; l < arch.widths.size(); ++l)
+      row_work_ += long(arch.widths[l - 1]) * arch.widths[l];
+    for (Propagator<T>& p : shard_) {
+      p.set_input_gradient(false);  // dL/dX is never read while training
+      p.set_input_copy(false);      // X (the batch or the gather buffer) outlives the pass
+    }
+  }
+  bool sharded(long c) const { return c >= kShardRows && c * row_work_ >= kShardWork; }
+
+  struct Result {
+    double loss;      // mean over the batch's rows
+    double grad_max;  // max |g| (+inf or NaN when a gradient is not finite)
+  };
+  // Rows i in [0, c) of the batch are row i of x and y, or, with `order`, row order[i]
+  // (gathered into a buffer first). Writes the mean gradient into `grad`; the batch's
+  // predictions and (gathered) targets go to yhat_out / y_out (c x ln, batch order) when
+  // those are not null. `whole` runs a batch too small to cut.
+  Result run(const Network<T>& net, const T* x, const T* y, const long* order, long c,
+             std::span<T> grad, Propagator<T>& whole, T* yhat_out, T* y_out) {
+    if (!sharded(c)) {
+      double loss = 0;
+      part(net, whole, x, y, order, 0, c, c, grad, yhat_out, y_out, gather_[0], loss);
+      return {loss, largest_magnitude(grad.data(), grad.size(), pool_)};
+    }
+    const long c0 = c - c / 2;
+    double loss[2] = {0, 0};
+    const auto one = [&](int s) {
+      const long r0 = s == 0 ? 0 : c0, rc = s == 0 ? c0 : c - c0;
+      part(net, shard_[s], x, y, order, r0, rc, c, s == 0 ? grad : std::span<T>(g1_), yhat_out,
+           y_out, gather_[s], loss[s]);
+    };
+    if (pool_ && pool_->threads() >= 2)
+      pool_->run(2, one);
+    else
+      one(0), one(1);
+    // g = g_0 + g_1 and max|g| in one pass (halves on two threads for large networks).
+    T* g = grad.data();
+    const T* g1 = g1_.data();
+    MagnitudeBits<T> part_max[2] = {0, 0};
+    for_halves(pool_, long(grad.size()), long(1) << 13, [&](long b, long n) {
+      MagnitudeBits<T> m = 0;
+      for (long i = b; i < b + n; ++i) {
+        g[i] += g1[i];
+        m = std::max(m, magnitude_bits(g[i]));
+      }
+      part_max[b == 0 ? 0 : 1] = m;
+    });
+    return {(loss[0] * double(c0) + loss[1] * double(c - c0)) / double(c),
+            double(std::bit_cast<T>(std::max(part_max[0], part_max[1])))};
+  }
+
+ private:
+  struct Gather {
+    std::vector<T> x, y;
+  };
+  // Forward and backward of rows [r0, r0 + rc) of a batch of c rows through `p`.
+  void part(const Network<T>& net, Propagator<T>& p, const T* x, const T* y, const long* order,
+            long r0, long rc, long c, std::span<T> grad, T* yhat_out, T* y_out, Gather& buf,
+            double& loss) const {
+    const T *xs = x + r0 * l0_, *ys = y + r0 * ln_;
+    if (order) {                            // the shuffled rows, gathered
+      buf.x.resize(std::size_t(rc * l0_));  // sized by the first (largest) batch
+      buf.y.resize(std::size_t(rc * ln_));
+      for (long i = 0; i < rc; ++i) {
+        const long row = order[r0 + i];
+        std::copy_n(x + row * l0_, l0_, buf.x.data() + i * l0_);
+        std::copy_n(y + row * ln_, ln_, buf.y.data() + i * ln_);
+      }
+      xs = buf.x.data();
+      ys = buf.y.data();
+    }
+    const T* yhat = p.forward(net, xs, rc);
+    loss = p.loss(ys);
+    if (yhat_out) std::copy(yhat, yhat + rc * ln_, yhat_out + r0 * ln_);
+    if (y_out) std::copy(ys, ys + rc * ln_, y_out + r0 * ln_);
+    p.backward(net, ys, grad, c);
+  }
+
+  WorkerPool* pool_;
+  long l0_, ln_, row_work_ = 0;
+  Propagator<T> shard_[2];
+  std::vector<T> g1_;  // shard 1's gradient
+  Gather gather_[2];
+};
+
 void check_budget(std::size_t state_bytes, long states, std::size_t budget, int epochs) {
   const double need = double(state_bytes) * double(states);
   if (need <= double(budget)) return;
@@ -233,6 +351,16 @@ void check_arguments(const Network<T>& net, const Batch<T>& train, const Batch<T
 
 }  // namespace
 
+std::string epoch_loss_name(EpochLoss e) {
+  return e == EpochLoss::batch_mean ? "batch_mean" : "full_pass";
+}
+
+EpochLoss parse_epoch_loss(const std::string& name) {
+  if (name == "full_pass") return EpochLoss::full_pass;
+  if (name == "batch_mean") return EpochLoss::batch_mean;
+  throw UsageError("unknown epoch loss '" + name + "' (expected full_pass or batch_mean)");
+}
+
 std::size_t trace_bytes(const BatchTrace& t) {
   const auto vec = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
   // A name's own buffer when it is on the heap (longer than the small-string buffer).
@@ -283,8 +411,14 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
   WorkerPool* pool = pass.pool();
   std::vector<T> grad(P), saved(lbfgs ? P : 0);  // saved: see `keep` below
   std::vector<T> best(es.enabled && es.restore_best ? P : 0);
+  BatchGradient<T> gradient(arch, P, pool);
   std::vector<long> order(shuffled ? N : 0);
-  std::vector<T> xb(shuffled ? B * l0 : 0), yb(shuffled ? B * ln : 0);
+  // batch_mean: the batch losses' sum over the epoch, and (for the metrics) every batch's
+  // predictions and targets in the order the batches saw them.
+  const bool batch_mean = config.epoch_loss == EpochLoss::batch_mean && !lbfgs;
+  double epoch_loss_sum = 0;
+  long epoch_rows = 0;
+  std::vector<T> y_seen(batch_mean && callbacks.metrics && shuffled ? N * ln : 0);
   std::vector<T> yhat_train(callbacks.metrics ? N * ln : 0);
   std::vector<T> yhat_val(callbacks.metrics ? V * ln : 0);
   if (config.history.keep_records) h.epochs.reserve(std::size_t(config.epochs));
@@ -324,7 +458,8 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
     EpochRecord r;
     r.epoch = e;
     r.learning_rate = rate;
-    r.train_loss = mean_loss(train, callbacks.metrics ? yhat_train.data() : nullptr);
+    r.train_loss = batch_mean ? epoch_loss_sum / double(epoch_rows)
+                              : mean_loss(train, callbacks.metrics ? yhat_train.data() : nullptr);
     if (!std::isfinite(r.train_loss)) diverged(net, e, "", r.train_loss, hint);
     if (r.train_loss > explode_above)
       throw DivergenceError("training diverged at epoch " + std::to_string(e) +
@@ -334,7 +469,8 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
     r.validation_loss = V > 0 ? mean_loss(validation, callbacks.metrics ? yhat_val.data() : nullptr)
                               : std::numeric_limits<double>::quiet_NaN();
     if (callbacks.metrics) {
-      r.train_metrics = callbacks.metrics(yhat_train.data(), train.y, N);
+      r.train_metrics =
+          callbacks.metrics(yhat_train.data(), y_seen.empty() ? train.y : y_seen.data(), N);
       if (V > 0) r.validation_metrics = callbacks.metrics(yhat_val.data(), validation.y, V);
     }
     const double monitored = V > 0 ? r.validation_loss : r.train_loss;
@@ -379,24 +515,21 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
         std::iota(order.begin(), order.end(), 0L);
         for (long i = N - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
       }
+      epoch_loss_sum = 0;
+      epoch_rows = 0;
       for (long start = 0; start < N; start += B) {
         if (stop_requested()) break;
         const long c = std::min(B, N - start);
-        const T* x = train.x + start * l0;
-        const T* y = train.y + start * ln;
-        if (shuffled) {
-          for (long i = 0; i < c; ++i) {
-            const long row = order[start + i];
-            std::copy_n(train.x + row * l0, l0, xb.data() + i * l0);
-            std::copy_n(train.y + row * ln, ln, yb.data() + i * ln);
-          }
-          x = xb.data();
-          y = yb.data();
+        const bool keep_rows = batch_mean && callbacks.metrics;
+        const auto [loss, grad_max] = gradient.run(
+            net, shuffled ? train.x : train.x + start * l0,
+            shuffled ? train.y : train.y + start * ln, shuffled ? order.data() + start : nullptr, c,
+            grad, pass, keep_rows ? yhat_train.data() + start * ln : nullptr,
+            keep_rows && shuffled ? y_seen.data() + start * ln : nullptr);
+        if (batch_mean) {
+          epoch_loss_sum += loss * double(c);
+          epoch_rows += c;
         }
-        pass.forward(net, x, c);
-        const double loss = pass.loss(y);
-        pass.backward(net, y, grad);
-        const double grad_max = largest_magnitude(grad.data(), P, pool);
         if (!std::isfinite(loss) || !std::isfinite(grad_max))
           diverged(net, e, first_non_finite(net, grad.data(), true), loss, hint);
         // The parameters are copied (to be put back after a non-finite update) only when the
@@ -424,9 +557,7 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
     const double wd = config.optimizer.weight_decay;
     // f = mean data loss + (wd/2)|θ|², ∇f = averaged gradient + wd·θ, over every row at once.
     const typename Lbfgs<T>::Objective objective = [&](std::span<T> g) {
-      pass.forward(net, train.x, N);
-      double f = pass.loss(train.y);
-      pass.backward(net, train.y, g);
+      double f = gradient.run(net, train.x, train.y, nullptr, N, g, pass, nullptr, nullptr).loss;
       if (wd != 0) {
         double sq = 0;
         const T twd = T(wd);

@@ -64,6 +64,7 @@ const std::vector<std::string>& known_keys() {
                                              "batch",
                                              "seed",
                                              "shuffle",
+                                             "epoch_loss",
                                              "early_stopping",
                                              "patience",
                                              "min_delta",
@@ -220,6 +221,7 @@ std::string run_config_json(const RunConfig& c, int indent) {
   j["batch"] = c.train.batch_size;
   j["seed"] = c.train.seed;
   j["shuffle"] = c.train.shuffle;
+  j["epoch_loss"] = epoch_loss_name(c.train.epoch_loss);
   j["early_stopping"] = c.train.early_stopping.enabled;
   j["patience"] = c.train.early_stopping.patience;
   j["min_delta"] = c.train.early_stopping.min_delta;
@@ -355,6 +357,12 @@ RunConfig parse_run_config(const std::string& text, const std::string& source) {
     c.train.batch_size = 0;
   if (g.has("seed")) c.train.seed = static_cast<std::uint32_t>(g.integer("seed", 0, 4294967295L));
   if (g.has("shuffle")) c.train.shuffle = g.boolean("shuffle");
+  if (g.has("epoch_loss")) {
+    const std::string e = g.str("epoch_loss");
+    if (e != "full_pass" && e != "batch_mean")
+      g.fail("epoch_loss", "expected \"full_pass\" or \"batch_mean\", got \"" + e + "\"");
+    c.train.epoch_loss = parse_epoch_loss(e);
+  }
   auto& es = c.train.early_stopping;
   if (g.has("early_stopping")) es.enabled = g.boolean("early_stopping");
   if (g.has("patience")) es.patience = static_cast<int>(g.integer("patience", 1, 100'000'000));

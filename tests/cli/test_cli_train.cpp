@@ -305,6 +305,23 @@ TEST_F(CliTrainReview, OptionsThatDoNotApplyAreWarnedAbout) {
   EXPECT_EQ(e.code, 2) << e.out;
 }
 
+// --epoch-loss changes what the epochs report, not what is trained: the same parameters,
+// and the model's run configuration says which convention its history used.
+TEST_F(CliTrainReview, EpochLossChangesTheReportNotTheModel) {
+  const std::string common = "train " + iris + " --target species --epochs 4 --batch 16 -q --out ";
+  ASSERT_EQ(run(common + path("full.json")).code, 0);
+  ASSERT_EQ(run(common + path("mean.json") + " --epoch-loss batch_mean").code, 0);
+  const json full = json::parse(slurp(path("full.json")));
+  const json mean = json::parse(slurp(path("mean.json")));
+  EXPECT_EQ(full["parameters"], mean["parameters"]);
+  EXPECT_EQ(full["run_config"]["epoch_loss"], "full_pass");
+  EXPECT_EQ(mean["run_config"]["epoch_loss"], "batch_mean");
+  const Result bad = run(common + path("x.json") + " --epoch-loss mean");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_TRUE(has(bad.out, "'epoch_loss': expected \"full_pass\" or \"batch_mean\", got \"mean\""))
+      << bad.out;
+}
+
 TEST_F(CliTrainReview, ChapterJsonOfOneEpochAndTraceNeedsARow) {
   const auto r = run("chapter --json --epoch 3", true);
   ASSERT_EQ(r.code, 0);

@@ -1,7 +1,9 @@
-// The worker pool: every task runs once, on its thread, run after run; ANNLAB_THREADS.
+// The worker pool: every task runs once, on its thread, run after run, whether the threads
+// were watching or asleep; ANNLAB_THREADS.
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <thread>
 #include <vector>
@@ -28,6 +30,28 @@ TEST(Parallel, EveryTaskRunsOnceOnItsThread) {
         const bool caller = who[std::size_t(i)] == std::this_thread::get_id();
         EXPECT_EQ(caller, i % threads == 0) << "task " << i << " of " << tasks;
       }
+    }
+  }
+}
+
+// Both ways to wait (parallel.cpp): a worker watches for a new run for 50 µs, then sleeps;
+// the caller watches for the workers' shares, then sleeps. Runs spaced by more than that
+// (workers asleep), and worker tasks longer than that (the caller asleep), in every mix: no
+// run is lost and none is run twice.
+TEST(Parallel, RunsAfterSleepingAndLongTasksAreNeitherLostNorRepeated) {
+  using namespace std::chrono_literals;
+  for (const int threads : {2, 3}) {
+    WorkerPool pool(threads);
+    for (int run = 0; run < 60; ++run) {
+      const bool idle_before = run % 3 == 0, long_worker = run % 4 == 1;
+      if (idle_before) std::this_thread::sleep_for(200us);
+      std::atomic<int> count[3] = {0, 0, 0};
+      pool.run(threads, [&](int i) {
+        if (long_worker && i != 0) std::this_thread::sleep_for(150us);
+        count[std::size_t(i)].fetch_add(1);
+      });
+      for (int i = 0; i < threads; ++i)
+        ASSERT_EQ(count[std::size_t(i)].load(), 1) << "run " << run << ", task " << i;
     }
   }
 }

@@ -584,3 +584,34 @@ TEST(Propagate, ReadingTheInputInPlaceChangesNothing) {
 }
 
 }  // namespace
+
+namespace {
+using namespace annlab;
+
+// backward(..., mean_rows) divides the sums by mean_rows: two parts of a batch, each divided
+// by the whole batch's rows, add up to the batch's mean gradient (the row halves of fit()).
+TEST(Propagate, PartsOfABatchAddUpToItsMeanGradient) {
+  const Architecture arch{
+      {6, 9, 3},
+      {Activation::of(ActivationKind::tanh), Activation::of(ActivationKind::softmax)},
+      LossKind::softmax_cross_entropy};
+  Network<double> net(arch);
+  for (std::size_t i = 0; i < net.parameters().size(); ++i)
+    net.parameters()[i] = 0.3 * std::sin(double(i) + 0.5);
+  const long B = 11, h = 6;
+  std::vector<double> x(std::size_t(B * 6)), y(std::size_t(B * 3), 0.0);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::cos(double(i));
+  for (long r = 0; r < B; ++r) y[std::size_t(r * 3 + r % 3)] = 1.0;
+  Propagator<double> whole(arch), part(arch);
+  std::vector<double> g(net.layout().size), g0(g.size()), g1(g.size());
+  whole.forward(net, x.data(), B);
+  whole.backward(net, y.data(), g);
+  part.forward(net, x.data(), h);
+  part.backward(net, y.data(), g0, B);
+  part.forward(net, x.data() + h * 6, B - h);
+  part.backward(net, y.data() + h * 3, g1, B);
+  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g0[i] + g1[i], g[i], 1e-15) << i;
+  EXPECT_THROW(part.backward(net, y.data(), g0, 0), UsageError);
+}
+
+}  // namespace

@@ -2,6 +2,7 @@
 clone, cross_val_score, GridSearchCV, pickling), partial_fit and warm_start, inputs read in
 place, Ctrl-C, errors, history and trace."""
 
+import json
 import os
 import pickle
 import signal
@@ -367,3 +368,20 @@ def test_frames_with_text_columns_are_one_hot_encoded(tmp_path):
         est.predict(frame.assign(facies="clay"))
     with pytest.raises(ValueError, match="DataFrame"):
         est.predict(frame.to_numpy())
+
+
+def test_epoch_loss_is_scikit_learns_by_default_and_trains_the_same(regression):
+    X, y = regression
+    assert annlab.MLPRegressor().get_params()["epoch_loss"] == "batch_mean"
+    assert annlab.MLPClassifier().get_params()["epoch_loss"] == "batch_mean"
+    # Full batch: one update per epoch, so the mean of the epoch's batch losses (taken before
+    # the update) is the loss after the epoch before, which full_pass records.
+    fits = {mode: quick_regressor(batch_size=len(X), max_iter=8, epoch_loss=mode).fit(X, y)
+            for mode in ("batch_mean", "full_pass")}
+    for a, b in zip(fits["batch_mean"].coefs_, fits["full_pass"].coefs_):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(fits["batch_mean"].loss_curve_[1:],
+                               fits["full_pass"].loss_curve_[:-1], rtol=1e-12)
+    assert json.loads(fits["batch_mean"].model_.run_config)["epoch_loss"] == "batch_mean"
+    with pytest.raises(ValueError, match="epoch_loss"):
+        quick_regressor(epoch_loss="mean").fit(X, y)

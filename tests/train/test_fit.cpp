@@ -692,3 +692,151 @@ TEST(Fit, EveryRuleRestoresTheLastFiniteStateAfterAnOverflowingUpdate) {
 }
 
 }  // namespace
+
+namespace {
+
+// A wide-input regression whose batches fit() cuts into two row halves (trainer.cpp: at
+// least 16 rows and 2^17 multiply-adds per batch): 24 inputs, 64 and 32 hidden nodes.
+struct WideProblem {
+  long rows = 96;
+  std::vector<double> x, y;
+  WideProblem() {
+    for (long r = 0; r < rows; ++r) {
+      double s = 0;
+      for (int i = 0; i < 24; ++i) {
+        const double v = std::sin(0.37 * double(r * 24 + i)) + 0.1 * double(i % 3);
+        x.push_back(v);
+        s += v * double(i % 5 - 2);
+      }
+      y.push_back(std::tanh(0.2 * s));
+    }
+  }
+  Batch<double> batch() const { return {x.data(), y.data(), rows}; }
+};
+
+// θ ← θ - η·(1/c)·Σ_rows ∂ℓ/∂θ over rows [r0, r0 + c), and the batch's mean loss before the
+// update, by the naive reference path (one sample at a time, plain loops).
+double reference_gd_batch(const Architecture& arch, std::vector<double>& theta,
+                          const std::vector<double>& x, const std::vector<double>& y, long r0,
+                          long c, double lr) {
+  const long l0 = arch.inputs(), ln = arch.outputs();
+  std::vector<double> g(theta.size(), 0.0);
+  double loss = 0;
+  for (long r = r0; r < r0 + c; ++r) {
+    const auto s = reference::forward_backward(
+        arch, theta, std::span<const double>(x.data() + r * l0, std::size_t(l0)),
+        std::span<const double>(y.data() + r * ln, std::size_t(ln)));
+    loss += s.loss;
+    for (std::size_t i = 0; i < g.size(); ++i) g[i] += s.grad[i];
+  }
+  for (std::size_t i = 0; i < g.size(); ++i) theta[i] -= lr * g[i] / double(c);
+  return loss / double(c);
+}
+
+// EpochLoss::batch_mean records the row-weighted mean of the epoch's batch losses, each taken
+// before its update; the reference path replays the same gd updates and losses. Both for a
+// narrow network (one propagator) and a wide one (two row halves of 21 and 20 rows for the
+// batches of 41; the last batch of 14 rows is too small to cut): 96 rows in batches of 41.
+TEST(Fit, BatchMeanLossIsTheMeanOfTheBatchLossesBeforeEachUpdate) {
+  const WideProblem d;
+  for (const std::vector<int>& widths : {std::vector<int>{24, 3, 1}, {24, 64, 32, 1}}) {
+    Network<double> net = testdata::tanh_network<double>(widths, 4);
+    const Architecture arch = net.architecture();
+    std::vector<double> theta = params_of(net);
+    TrainConfig c = gd_config(0.05, 3, 41);
+    c.epoch_loss = EpochLoss::batch_mean;
+    const History h = fit<double>(net, d.batch(), {}, c);
+    ASSERT_EQ(h.epochs.size(), 3u);
+    for (int e = 0; e < 3; ++e) {
+      double sum = 0;
+      for (long start = 0; start < d.rows; start += 41) {
+        const long n = std::min(41L, d.rows - start);
+        sum += double(n) * reference_gd_batch(arch, theta, d.x, d.y, start, n, 0.05);
+      }
+      EXPECT_NEAR(h.epochs[std::size_t(e)].train_loss, sum / double(d.rows), 1e-12)
+          << "epoch " << e + 1 << ", widths " << arch.describe();
+    }
+    for (std::size_t i = 0; i < theta.size(); ++i)
+      ASSERT_NEAR(net.parameters()[i], theta[i], 1e-12) << arch.describe() << " parameter " << i;
+  }
+}
+
+// The training loss is only read: both conventions train the same parameters, bit for bit,
+// and with the full batch, batch_mean's loss at epoch e is full_pass's at epoch e - 1 (the
+// loss before the epoch's one update; epoch 1's is the initial network's).
+TEST(Fit, BothEpochLossesTrainTheSameParameters) {
+  const WideProblem d;
+  for (const long B : {0L, 41L}) {
+    std::vector<double> losses[2], params[2];
+    for (const EpochLoss mode : {EpochLoss::full_pass, EpochLoss::batch_mean}) {
+      Network<double> net = testdata::tanh_network<double>({24, 64, 32, 1}, 2);
+      TrainConfig c = gd_config(0.05, 4, B, /*shuffle=*/true);
+      c.epoch_loss = mode;
+      const History h = fit<double>(net, d.batch(), {}, c);
+      for (const EpochRecord& r : h.epochs) losses[int(mode)].push_back(r.train_loss);
+      params[int(mode)] = params_of(net);
+    }
+    EXPECT_TRUE(params[0] == params[1]) << "batch " << B;
+    if (B == 0) {
+      const Network<double> start = testdata::tanh_network<double>({24, 64, 32, 1}, 2);
+      EXPECT_NEAR(losses[1][0],
+                  reference::batch_loss(start.architecture(), start.parameters(), d.x, d.y, d.rows),
+                  1e-12);
+      for (std::size_t e = 1; e < 4; ++e) EXPECT_NEAR(losses[1][e], losses[0][e - 1], 1e-12);
+    }
+  }
+}
+
+// With batch_mean the training metrics see each batch's predictions next to that batch's
+// own (shuffled) targets: for a squared error on one output, the metric mean (ŷ - y)² is the
+// recorded loss (mean_squared_error), which only holds if every prediction meets its target.
+TEST(Fit, BatchMeanMetricsPairEachPredictionWithItsTarget) {
+  const WideProblem d;
+  for (const std::vector<int>& widths : {std::vector<int>{24, 3, 1}, {24, 64, 32, 1}}) {
+    Network<double> net = testdata::tanh_network<double>(widths, 3);
+    std::vector<Activation> acts = net.architecture().activations;
+    net = Network<double>(Architecture{widths, acts, LossKind::mean_squared_error});
+    for (std::size_t i = 0; i < net.parameters().size(); ++i)
+      net.parameters()[i] = 0.1 * std::sin(double(i));
+    TrainConfig c = gd_config(0.02, 3, 41, /*shuffle=*/true);  // halves of 21 and 20 rows
+    c.epoch_loss = EpochLoss::batch_mean;
+    c.seed = 7;
+    TrainCallbacks<double> cb;
+    long calls = 0;
+    cb.metrics = [&](const double* yhat, const double* y, long rows) {
+      ++calls;
+      EXPECT_EQ(rows, d.rows);
+      double s = 0;
+      for (long r = 0; r < rows; ++r) s += (yhat[r] - y[r]) * (yhat[r] - y[r]);
+      return std::map<std::string, double>{{"mse", s / double(rows)}};
+    };
+    const History h = fit<double>(net, d.batch(), {}, c, cb);
+    EXPECT_EQ(calls, 3);
+    for (const EpochRecord& r : h.epochs)
+      EXPECT_NEAR(r.train_metrics.at("mse"), r.train_loss, 1e-12 * r.train_loss) << r.epoch;
+  }
+}
+
+// A batch cut into two row halves gives the reference path's mean gradient (one full-batch
+// gd step of every optimizer-free kind: θ1 = θ0 - η·ḡ), float and double, at 1 and 2 threads.
+TEST(Fit, HalvedBatchesGiveTheReferenceGradient) {
+  const WideProblem d;
+  for (const int threads : {1, 2}) {
+    Network<double> net = testdata::tanh_network<double>({24, 64, 32, 1}, 5);
+    std::vector<double> theta = params_of(net);
+    TrainConfig c = gd_config(0.1, 1, 0);
+    c.threads = threads;
+    fit<double>(net, d.batch(), {}, c);
+    reference_gd_batch(net.architecture(), theta, d.x, d.y, 0, d.rows, 0.1);
+    for (std::size_t i = 0; i < theta.size(); ++i)
+      ASSERT_NEAR(net.parameters()[i], theta[i], 1e-13) << "threads " << threads << ", " << i;
+
+    Network<float> nf = testdata::tanh_network<float>({24, 64, 32, 1}, 5);
+    const std::vector<float> xf(d.x.begin(), d.x.end()), yf(d.y.begin(), d.y.end());
+    fit<float>(nf, {xf.data(), yf.data(), d.rows}, {}, c);
+    for (std::size_t i = 0; i < theta.size(); ++i)
+      ASSERT_NEAR(nf.parameters()[i], theta[i], 2e-6) << "float, threads " << threads << ", " << i;
+  }
+}
+
+}  // namespace

@@ -126,6 +126,26 @@ TEST(RunConfig, JsonRoundTripsAndRejectsUnknownKeys) {
   EXPECT_THROW(workflow::parse_run_config("[1]", "r"), std::invalid_argument);
 }
 
+// epoch_loss: both names round-trip, full_pass is the default, anything else is refused
+// with the names it takes.
+TEST(RunConfig, EpochLossNamesTheConvention) {
+  EXPECT_EQ(workflow::parse_run_config("{}", "r").train.epoch_loss, EpochLoss::full_pass);
+  const RunConfig c = workflow::parse_run_config(R"({"epoch_loss": "batch_mean"})", "r");
+  EXPECT_EQ(c.train.epoch_loss, EpochLoss::batch_mean);
+  EXPECT_NE(workflow::run_config_json(c).find("\"epoch_loss\": \"batch_mean\""), std::string::npos);
+  try {
+    workflow::parse_run_config(R"({"epoch_loss": "mean"})", "run.json");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "run.json: 'epoch_loss': expected \"full_pass\" or \"batch_mean\", got \"mean\""),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(parse_epoch_loss("full"), UsageError);
+  EXPECT_EQ(parse_epoch_loss(epoch_loss_name(EpochLoss::batch_mean)), EpochLoss::batch_mean);
+}
+
 TEST(Run, ConfigurationErrorsSayWhatToChange) {
   const data::Table t = data::read_csv(kData + "/geodatasets/unconv_MV_v4.csv");
   RunConfig c = well_config();

@@ -29,6 +29,9 @@ class Propagator {
   // Backward pass for the last forward; writes the averaged gradient into `grad` (same
   // flat layout as the parameters). Needs every activation differentiable.
   void backward(const Network<T>& net, const T* y, std::span<T> grad);
+  // The same with the gradient's sums divided by `mean_rows` instead of the batch's rows: a
+  // part of a larger batch (its rows' share of that batch's mean gradient).
+  void backward(const Network<T>& net, const T* y, std::span<T> grad, long mean_rows);
 
   // Whether backward also computes dL/dX (the input nodes' derivatives, da(0)). Training
   // never reads them, and for a wide first layer they cost a GEMM as large as dW's; the

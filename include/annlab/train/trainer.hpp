@@ -9,8 +9,8 @@
 //   for each batch of batch_size rows in that order (the last one smaller):
 //     callbacks.should_stop() -> interrupted, return
 //     forward, backward (gradient averaged over the batch), optimizer step with η
-//   training loss (mean over every training row, after the epoch's updates), validation
-//   loss, metrics; early stopping; EpochRecord; callbacks.on_epoch; probe state
+//   training loss (by config.epoch_loss, below), validation loss, metrics; early stopping;
+//   EpochRecord; callbacks.on_epoch; probe state
 // A full batch (batch_size 0 or >= rows) is never shuffled (that would only reorder the
 // gradient's sum), so full-batch gd is the chapter's loop (train_full_batch_gd) bit for bit.
 //
@@ -79,6 +79,21 @@ struct HistoryPolicy {
   bool keep_records = true;
 };
 
+// What EpochRecord::train_loss (and the training metrics) of a first-order epoch measure.
+//   full_pass: the model at the epoch's end, on every training row: one more forward pass
+//     over the rows after the epoch's updates (exact; the chapter's and the dashboard's).
+//   batch_mean: the mean of the batch losses the epoch computed anyway, each before its
+//     update, weighted by rows (scikit-learn's loss_curve_, Keras' "loss"); the training
+//     metrics likewise come from those batch predictions. No extra pass: for a wide network
+//     that pass is a third of the epoch's arithmetic.
+// Both train the same parameters, bit for bit (the loss is only read, by early stopping and
+// reduce_on_plateau when there is no validation data, whose decisions may then differ).
+// lbfgs always uses full_pass. The validation loss is always a full pass.
+enum class EpochLoss { full_pass, batch_mean };
+std::string epoch_loss_name(EpochLoss e);  // "full_pass", "batch_mean"
+// Parses a name epoch_loss_name gives; throws UsageError listing both otherwise.
+EpochLoss parse_epoch_loss(const std::string& name);
+
 struct TrainConfig {
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
@@ -86,17 +101,19 @@ struct TrainConfig {
   int epochs = 100;
   std::uint32_t seed = 0;  // shuffling each epoch (from this seed), nothing else
   bool shuffle = true;
+  EpochLoss epoch_loss = EpochLoss::full_pass;
   EarlyStopping early_stopping;  // monitors validation loss (training loss without one)
   HistoryPolicy history;
-  // Threads for the large products (core/parallel.hpp); 0: ANNLAB_THREADS, else 1. The
-  // results are bit-identical for every thread count.
+  // Threads (core/parallel.hpp) for the two row halves of a large mini-batch and the two
+  // column halves of a large product; 0: ANNLAB_THREADS, else 1. The halves are the same
+  // whatever the count, so the results are bit-identical for every thread count.
   int threads = 0;
 };
 
 struct EpochRecord {
   int epoch = 0;  // 1-based: the number of passes made over the training data
   double learning_rate = 0;
-  double train_loss = 0;       // mean loss over the training rows after this epoch's updates
+  double train_loss = 0;       // mean loss over the training rows (TrainConfig::epoch_loss)
   double validation_loss = 0;  // NaN without validation data
   std::map<std::string, double> train_metrics, validation_metrics;  // from the evaluator
   double seconds = 0;
@@ -147,8 +164,9 @@ struct TrainCallbacks {
 //     "training diverged at epoch 12: layer 2 weights are not finite (loss 3.1e+07); lower
 //     the learning rate (now 0.5)" (or biases; the loss is that batch's, before the update)
 // and the training loss at the epoch's end, like the batch loss.
-// No allocation inside the batch loop after the first epoch: one Propagator, one gradient
-// buffer, one gather buffer, all sized at the start or by the first epoch (and once, the
+// No allocation inside the batch loop after the first epoch: the Propagators (one, and two
+// for the row halves of a large batch), two gradient buffers, the gather buffers, all sized
+// at the start or by the first epoch (and once, the
 // copy of the parameters kept for restoring, the first time Optimizer::step_bound cannot
 // prove an update finite; until then no copy is made).
 template <class T>

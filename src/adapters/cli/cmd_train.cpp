@@ -101,6 +101,10 @@ const OptionRow kOptions[] = {
     {"--seed", "seed", Kind::integer, "seed for initialization, splits and shuffling (0)"},
     {"--no-shuffle", "shuffle", Kind::negated_flag, "keep the row order in every epoch"},
     {"--shuffle", "shuffle", Kind::flag, "shuffle every epoch (the default; overrides a config)"},
+    {"--epoch-loss", "epoch_loss", Kind::text,
+     "the recorded training loss: full_pass (default; the model after the epoch, one more "
+     "forward pass) or batch_mean (the mean of the epoch's batch losses, as scikit-learn and "
+     "Keras report; no extra pass)"},
     {"--early-stopping", "early_stopping", Kind::flag,
      "stop when the validation loss stops improving (training loss without validation)"},
     {"--patience", "patience", Kind::integer, "early stopping patience in epochs (10)"},
