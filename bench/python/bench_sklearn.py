@@ -17,8 +17,11 @@ number of epochs in every framework, no L2 term and no early stopping:
 The same rows train every framework (75 %, a seeded split; digits stratified) and the rest
 measures accuracy (R² or accuracy). Inputs, and the well's target, are min/max scaled to
 [0, 1] with the training rows' statistics in every framework (annlab does it itself,
-scikit-learn gets MinMaxScaler and TransformedTargetRegressor). scikit-learn's BLAS is held to
-one thread, as annlab trains on one (--blas-threads to change it). Each repetition uses its
+scikit-learn gets MinMaxScaler and TransformedTargetRegressor). Both get the same threads
+(--threads, default 1): annlab's n_jobs, and scikit-learn's BLAS (held there by
+threadpoolctl). annlab's estimators report scikit-learn's loss_curve_ (the mean of the epoch's
+batch losses, epoch_loss="batch_mean"), so neither makes an extra pass per epoch. Each
+repetition uses its
 own seed, the same for every framework, and runs the frameworks one after the other, the
 first one rotating from repetition to repetition.
 
@@ -70,11 +73,11 @@ WORKLOADS = {
 }
 
 
-def annlab_estimator(w, seed, dtype):
+def annlab_estimator(w, seed, dtype, threads):
     cls = annlab.MLPClassifier if w["classify"] else annlab.MLPRegressor
     return cls(w["hidden"], w["activation"], solver="adam", learning_rate_init=w["lr"],
                batch_size=w["batch"], max_iter=w["epochs"], alpha=0.0, n_iter_no_change=None,
-               random_state=seed, dtype=dtype)
+               random_state=seed, dtype=dtype, n_jobs=threads)
 
 
 def sklearn_estimator(w, seed):
@@ -98,7 +101,7 @@ def timed(f):
     return time.perf_counter() - t0, result
 
 
-def run_workload(name, w, data_dir, cli, reps, tmp, dtype):
+def run_workload(name, w, data_dir, cli, reps, tmp, dtype, threads):
     frame = pd.read_csv(data_dir / w["csv"], float_precision="round_trip")
     X = frame.drop(columns=[w["target"], *w["drop"]])
     y = frame[w["target"]]
@@ -119,10 +122,12 @@ def run_workload(name, w, data_dir, cli, reps, tmp, dtype):
     for rep in range(reps):
         seed = rep + 1
         # The run configuration fit passes to the engine, and the CLI's (named columns).
-        config = annlab_estimator(w, seed, dtype).fit(Xtr, ytr).model_.run_config
+        config = annlab_estimator(w, seed, dtype, threads).fit(Xtr, ytr).model_.run_config
+        # The model's run configuration leaves out the thread count (it changes no result).
+        config = json.dumps(dict(json.loads(config), threads=threads))
         config_file = tmp / f"{name}_run.json"
         config_file.write_text(config, encoding="utf-8")
-        est = annlab_estimator(w, seed, dtype)
+        est = annlab_estimator(w, seed, dtype, threads)
         sk = sklearn_estimator(w, seed)
 
         def python():
@@ -177,7 +182,8 @@ def main():
                                                         ROOT / "build" / "release" / "annlab"))
     parser.add_argument("--data", default=os.environ.get("ANNLAB_SHARED_DATA",
                                                          ROOT.parent / "shared" / "data"))
-    parser.add_argument("--blas-threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="annlab's n_jobs and scikit-learn's BLAS threads (default 1)")
     parser.add_argument("--dtype", choices=["float64", "float32"], default="float64",
                         help="the precision every framework trains in")
     parser.add_argument("--only", choices=sorted(WORKLOADS), action="append")
@@ -189,15 +195,15 @@ def main():
     from threadpoolctl import threadpool_info, threadpool_limits
 
     results = {}
-    with threadpool_limits(args.blas_threads), tempfile.TemporaryDirectory() as tmp:
+    with threadpool_limits(args.threads), tempfile.TemporaryDirectory() as tmp:
         for name in args.only or list(WORKLOADS):
             results[name] = run_workload(name, WORKLOADS[name], Path(args.data), cli,
-                                         args.reps, Path(tmp), args.dtype)
+                                         args.reps, Path(tmp), args.dtype, args.threads)
     blas = ", ".join(sorted({f"{i['internal_api']} {i.get('version') or ''}".strip()
                              for i in threadpool_info()})) or "unknown"
     med = statistics.median
     print(f"annlab {annlab.__version__}, scikit-learn {__import__('sklearn').__version__}, "
-          f"NumPy BLAS: {blas} ({args.blas_threads} thread(s)), {args.dtype}, {args.reps} "
+          f"NumPy BLAS: {blas}, {args.threads} thread(s) each, {args.dtype}, {args.reps} "
           f"repetitions, medians\n")
     print("| data | network | epochs | annlab fit s | engine alone s | annlab CLI s "
           "| scikit-learn s | speed-up vs scikit-learn | fit vs engine alone "

@@ -393,6 +393,10 @@ class MLPRegressor(RegressorMixin, _MLPBase):
         ``loss_curve_``, Keras' ``loss``), or "full_pass", the model after the epoch on every
         training row (exact, one more forward pass per epoch: the CLI's default). The
         parameters trained are the same either way.
+    n_jobs : int or None, default None
+        Threads for training: None uses ANNLAB_THREADS (else 1), -1 every CPU. Every count
+        gives the same parameters, bit for bit (a mini-batch is cut into the same two row
+        halves whatever the count); so the model's run configuration does not record it.
     random_state : int, RandomState or None, default None
         Seed of the initialization, the validation split and the shuffles (annlab's seed:
         an integer in [0, 2**32)); None draws one from NumPy's global generator.
@@ -470,7 +474,7 @@ class MLPRegressor(RegressorMixin, _MLPBase):
                  init="normalized_xavier", bias_init="zeros", output_activation=None, loss=None,
                  scale="minmax01", scale_target="minmax01", dtype="float64", restore_best=True,
                  probe_rows=None, history_every=1, history_last=0, history_budget_mb=256.0,
-                 epoch_loss="batch_mean", callback=None):
+                 epoch_loss="batch_mean", n_jobs=None, callback=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -513,6 +517,7 @@ class MLPRegressor(RegressorMixin, _MLPBase):
         self.history_last = history_last
         self.history_budget_mb = history_budget_mb
         self.epoch_loss = epoch_loss
+        self.n_jobs = n_jobs
         self.callback = callback
 
     def _targets(self, y, rows, *, continuing, classes):
@@ -583,7 +588,7 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
                  init="normalized_xavier", bias_init="zeros", output_activation=None, loss=None,
                  scale="minmax01", dtype="float64", restore_best=True, probe_rows=None,
                  history_every=1, history_last=0, history_budget_mb=256.0,
-                 epoch_loss="batch_mean", callback=None):
+                 epoch_loss="batch_mean", n_jobs=None, callback=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -625,6 +630,7 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
         self.history_last = history_last
         self.history_budget_mb = history_budget_mb
         self.epoch_loss = epoch_loss
+        self.n_jobs = n_jobs
         self.callback = callback
 
     def _targets(self, y, rows, *, continuing, classes):

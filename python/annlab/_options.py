@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import numbers
+import os
 import re
 
 import numpy as np
@@ -26,6 +27,7 @@ OPTION_OF = {
     "max_iter": "epochs",
     "shuffle": "shuffle",
     "epoch_loss": "epoch_loss",
+    "n_jobs": "threads",
     "random_state": "seed",
     "tol": "min_delta",
     "momentum": "momentum",
@@ -154,6 +156,16 @@ def run_options(params: dict, *, rows: int, classify: bool) -> dict:
     o["epochs"] = _integer("max_iter", p["max_iter"])
     o["shuffle"] = _boolean("shuffle", p["shuffle"])
     o["epoch_loss"] = _text("epoch_loss", p["epoch_loss"])
+    n_jobs = p["n_jobs"]
+    if n_jobs is None:
+        o["threads"] = 0  # ANNLAB_THREADS, else 1
+    else:
+        n_jobs = _integer("n_jobs", n_jobs)
+        if n_jobs == -1:
+            n_jobs = os.cpu_count() or 1
+        if n_jobs < 1:
+            raise ValueError(f"n_jobs: expected None, -1 or an integer >= 1, got {n_jobs}")
+        o["threads"] = n_jobs
     o["seed"] = seed_of(p["random_state"])
     for key, name in (("momentum", "momentum"), ("beta1", "beta_1"), ("beta2", "beta_2"),
                       ("epsilon", "epsilon"), ("rho", "rho"), ("decay", "decay"),

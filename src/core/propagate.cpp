@@ -61,20 +61,41 @@ using ConstStrided = Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>>;
 // Z (B x k) = A (B x p)·Wᵀ + b, W is k x p row-major.
 // then(j0, c) runs on the thread that made columns [j0, j0 + c) of Z, right after them (the
 // activation of those columns: one wake-up per layer instead of two).
+// Z = A·Wᵀ + b with plain loops (B x p times p x k). Under a vector's width of inputs the
+// loop is kept scalar: the compiler's 2-wide loads of a weight row that the optimizer's
+// wide stores have just written straddle two of those stores, and a load that straddles
+// stores cannot be forwarded from them (about 15 cycles each: a fifth of the chapter's
+// step). Scalar loads from inside one store forward.
+template <class T>
+[[gnu::always_inline]] inline void small_forward_loops(const T* A, const T* W, const T* b, T* Z,
+                                                       long B, long p, long k) {
+  for (long r = 0; r < B; ++r) {
+    const T* ar = A + r * p;
+    T* zr = Z + r * k;
+    for (long j = 0; j < k; ++j) {
+      const T* wj = W + j * p;  // weights into node j are contiguous
+      T s = b[j];
+      for (long i = 0; i < p; ++i) s += wj[i] * ar[i];
+      zr[j] = s;
+    }
+  }
+}
+template <class T>
+[[gnu::optimize("no-tree-vectorize")]] void small_forward_narrow(const T* A, const T* W, const T* b,
+                                                                 T* Z, long B, long p, long k) {
+  small_forward_loops(A, W, b, Z, B, p, k);
+}
+template <class T>
+void small_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, long k) {
+  if (p * long(sizeof(T)) < 32) return small_forward_narrow(A, W, b, Z, B, p, k);
+  small_forward_loops(A, W, b, Z, B, p, k);
+}
+
 template <class T, class Then>
 void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, long k,
                    WorkerPool* pool, Then&& then) {
   if (B * p * k < kSmallWork) {
-    for (long r = 0; r < B; ++r) {
-      const T* ar = A + r * p;
-      T* zr = Z + r * k;
-      for (long j = 0; j < k; ++j) {
-        const T* wj = W + j * p;  // weights into node j are contiguous
-        T s = b[j];
-        for (long i = 0; i < p; ++i) s += wj[i] * ar[i];
-        zr[j] = s;
-      }
-    }
+    small_forward(A, W, b, Z, B, p, k);
     return then(0L, k);
   }
   // Columns [j0, j0 + c) of Z: the bias first, then the GEMM accumulates onto it (no
@@ -92,39 +113,58 @@ void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, lon
 // dA_prev (B x p) = dZ·W (per sample: dL/d(output of node i) = Σ_j λ(i,j)·dL/d(input of j)).
 // then(i0, c) runs on the thread that made columns [i0, i0 + c) of dA_prev, right after
 // them (the activation's derivative on those columns), or once, then(0, p), without dA_prev.
+// The plain-loop backward (shapes as dense_backward). Row 0 assigns and later rows
+// accumulate: no zero-fill pass, whose wide stores would stall the narrow loads that follow
+// (store forwarding) on these tiny arrays. Under a vector's width of inputs the loops are
+// kept scalar, as small_forward_narrow's, for the same reason.
+template <class T>
+[[gnu::always_inline]] inline void small_backward_loops(const T* A, const T* W, const T* dZ, T* dW,
+                                                        T* db, T* dA_prev, long B, long p, long k,
+                                                        T inv) {
+  for (long r = 0; r < B; ++r) {
+    const T* ar = A + r * p;
+    const T* gr = dZ + r * k;
+    for (long j = 0; j < k; ++j) {
+      const T g = gr[j] * inv;
+      T* dwj = dW + j * p;
+      if (r == 0) {
+        for (long i = 0; i < p; ++i) dwj[i] = g * ar[i];
+        db[j] = g;
+      } else {
+        for (long i = 0; i < p; ++i) dwj[i] += g * ar[i];
+        db[j] += g;
+      }
+    }
+  }
+  if (dA_prev) {
+    for (long r = 0; r < B; ++r) {
+      const T* gr = dZ + r * k;
+      T* out = dA_prev + r * p;
+      for (long i = 0; i < p; ++i) out[i] = gr[0] * W[i];
+      for (long j = 1; j < k; ++j) {
+        const T g = gr[j];
+        const T* wj = W + j * p;
+        for (long i = 0; i < p; ++i) out[i] += g * wj[i];
+      }
+    }
+  }
+}
+template <class T>
+[[gnu::optimize("no-tree-vectorize")]] void small_backward_narrow(const T* A, const T* W,
+                                                                  const T* dZ, T* dW, T* db,
+                                                                  T* dA_prev, long B, long p,
+                                                                  long k, T inv) {
+  small_backward_loops(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
+}
+
 template <class T, class Then>
 void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_prev, long B, long p,
                     long k, T inv, WorkerPool* pool, Then&& then) {
   if (B * p * k < kSmallWork) {
-    // Row 0 assigns and later rows accumulate: no zero-fill pass, whose wide stores would
-    // stall the narrow loads that follow (store forwarding) on these tiny arrays.
-    for (long r = 0; r < B; ++r) {
-      const T* ar = A + r * p;
-      const T* gr = dZ + r * k;
-      for (long j = 0; j < k; ++j) {
-        const T g = gr[j] * inv;
-        T* dwj = dW + j * p;
-        if (r == 0) {
-          for (long i = 0; i < p; ++i) dwj[i] = g * ar[i];
-          db[j] = g;
-        } else {
-          for (long i = 0; i < p; ++i) dwj[i] += g * ar[i];
-          db[j] += g;
-        }
-      }
-    }
-    if (dA_prev) {
-      for (long r = 0; r < B; ++r) {
-        const T* gr = dZ + r * k;
-        T* out = dA_prev + r * p;
-        for (long i = 0; i < p; ++i) out[i] = gr[0] * W[i];
-        for (long j = 1; j < k; ++j) {
-          const T g = gr[j];
-          const T* wj = W + j * p;
-          for (long i = 0; i < p; ++i) out[i] += g * wj[i];
-        }
-      }
-    }
+    if (p * long(sizeof(T)) < 32)
+      small_backward_narrow(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
+    else
+      small_backward_loops(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
     return then(0L, p);
   }
   // db sums rows in a fixed order (row 0, 1, ...), vectorized across nodes: Eigen's
@@ -168,6 +208,23 @@ void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
     half(0), half(1);
   if (hp >= p) input_columns(0L, p);  // on the caller: then() may use the pool itself
 }
+
+// Architecture's operator== with inline loops: the vectors' == calls memcmp, which cost
+// 3 % of the chapter's step (a few elements each).
+inline bool same_architecture(const Architecture& a, const Architecture& b) {
+  if (&a == &b) return true;
+  if (a.loss != b.loss || a.widths.size() != b.widths.size() ||
+      a.activations.size() != b.activations.size())
+    return false;
+  for (std::size_t i = 0; i < a.widths.size(); ++i)
+    if (a.widths[i] != b.widths[i]) return false;
+  for (std::size_t i = 0; i < a.activations.size(); ++i)
+    if (!(a.activations[i] == b.activations[i])) return false;
+  return true;
+}
+// Architecture's members are the three compared above.
+static_assert(sizeof(Architecture) == 2 * sizeof(std::vector<int>) + sizeof(std::size_t),
+              "same_architecture: compare the new member of Architecture");
 
 }  // namespace
 
@@ -216,7 +273,7 @@ void Propagator<T>::reserve_backward(long batch) {
 template <class T>
 const T* Propagator<T>::forward(const Network<T>& net, const T* x, long batch) {
   if (batch <= 0) throw UsageError("forward pass needs at least one row");
-  if (!(net.architecture() == arch_))
+  if (!same_architecture(net.architecture(), arch_))
     throw UsageError("network " + net.architecture().describe() +
                      " does not match this propagator's " + arch_.describe());
   reserve(batch);

@@ -8,11 +8,22 @@
 
 namespace annlab {
 
+namespace {
+// A tiny network's update, kept scalar: its gradient was just written by scalar stores, and
+// a vector load of several of them cannot be forwarded from the store buffer (it waits for
+// them to reach the cache: a tenth of the chapter's step).
+template <class T>
+[[gnu::optimize("no-tree-vectorize")]] void scalar_update(T* p, const T* g, std::size_t n, T lr) {
+  for (std::size_t i = 0; i < n; ++i) p[i] -= lr * g[i];
+}
+}  // namespace
+
 template <class T>
 void gd_update(std::span<T> params, std::span<const T> grad, T learning_rate) {
   const std::size_t n = params.size();
   T* p = params.data();
   const T* g = grad.data();
+  if (n < 32) return scalar_update(p, g, n, learning_rate);
   for (std::size_t i = 0; i < n; ++i) p[i] -= learning_rate * g[i];
 }
 

@@ -102,6 +102,27 @@ class Gd final : public Optimizer<T> {
   std::size_t size_;
 };
 
+// The momentum updates over n parameters (functions of their own, as adam_update: plain
+// pointers and scalars by value vectorize; fused with the max|v| reduction, GCC 12 left the
+// loop scalar, 18 % of W2's time).
+template <class T>
+void momentum_update(T* __restrict p, const T* __restrict g, T* __restrict v, long n, T mu, T wd,
+                     T lr) {
+  for (long i = 0; i < n; ++i) {
+    v[i] = mu * v[i] + (g[i] + wd * p[i]);
+    p[i] -= lr * v[i];
+  }
+}
+template <class T>
+void nesterov_update(T* __restrict p, const T* __restrict g, T* __restrict v, long n, T mu, T wd,
+                     T lr) {
+  for (long i = 0; i < n; ++i) {
+    const T gi = g[i] + wd * p[i];
+    v[i] = mu * v[i] + gi;
+    p[i] -= lr * (gi + mu * v[i]);
+  }
+}
+
 // v ← μ·v + g;  θ ← θ - η·v          (momentum)
 // v ← μ·v + g;  θ ← θ - η·(g + μ·v)  (nesterov)       with g ← g + wd·θ first.
 template <class T>
@@ -111,25 +132,21 @@ class Momentum final : public Optimizer<T> {
       : mu_(T(c.momentum)), wd_(T(c.weight_decay)), nesterov_(nesterov), v_(size) {}
   void step(std::span<T> params, std::span<const T> grad, double learning_rate) override {
     check_sizes(v_.size(), params.size(), grad.size());
-    const T lr = static_cast<T>(learning_rate);
+    const T lr = static_cast<T>(learning_rate), mu = mu_, wd = wd_;
+    const bool nesterov = nesterov_;
     T* p = params.data();
     const T* g = grad.data();
     T* v = v_.data();
     for_halves(this->pool_, long(v_.size()), kSplit, [=, this](long b, long c) {
+      // Blocks of 2048: the update, then max|v| over the block while it is in L1.
       MagBits<T> vm = 0;
-      if (nesterov_) {
-        for (long i = b; i < b + c; ++i) {
-          const T gi = g[i] + wd_ * p[i];
-          v[i] = mu_ * v[i] + gi;
-          p[i] -= lr * (gi + mu_ * v[i]);
-          vm = std::max(vm, mag_bits(v[i]));
-        }
-      } else {
-        for (long i = b; i < b + c; ++i) {
-          v[i] = mu_ * v[i] + (g[i] + wd_ * p[i]);
-          p[i] -= lr * v[i];
-          vm = std::max(vm, mag_bits(v[i]));
-        }
+      for (long o = b; o < b + c; o += 2048) {
+        const long e = std::min(o + 2048, b + c);
+        if (nesterov)
+          nesterov_update(p + o, g + o, v + o, e - o, mu, wd, lr);
+        else
+          momentum_update(p + o, g + o, v + o, e - o, mu, wd, lr);
+        for (long i = o; i < e; ++i) vm = std::max(vm, mag_bits(v[i]));
       }
       v_max_.set(b, vm);
     });
@@ -153,6 +170,18 @@ class Momentum final : public Optimizer<T> {
 };
 
 // s ← ρ·s + (1-ρ)·g²;  θ ← θ - η·g/(√s + ε)   with g ← g + wd·θ first.
+// s ← ρ·s + (1-ρ)·g²;  θ ← θ - η·g/(√s + ε), with g ← g + wd·θ first (a function of its
+// own, as adam_update, so that it vectorizes).
+template <class T>
+void rmsprop_update(T* __restrict p, const T* __restrict g, T* __restrict s, long n, T rho, T keep,
+                    T eps, T wd, T lr) {
+  for (long i = 0; i < n; ++i) {
+    const T gi = g[i] + wd * p[i];
+    s[i] = rho * s[i] + keep * gi * gi;
+    p[i] -= lr * gi / (std::sqrt(s[i]) + eps);
+  }
+}
+
 template <class T>
 class RmsProp final : public Optimizer<T> {
  public:
@@ -168,12 +197,9 @@ class RmsProp final : public Optimizer<T> {
     T* p = params.data();
     const T* g = grad.data();
     T* s = s_.data();
-    for_halves(this->pool_, long(s_.size()), kSplit, [=, this](long b, long c) {
-      for (long i = b; i < b + c; ++i) {
-        const T gi = g[i] + wd_ * p[i];
-        s[i] = rho_ * s[i] + one_minus_rho_ * gi * gi;
-        p[i] -= lr * gi / (std::sqrt(s[i]) + eps_);
-      }
+    const T rho = rho_, keep = one_minus_rho_, eps = eps_, wd = wd_;
+    for_halves(this->pool_, long(s_.size()), kSplit, [=](long b, long c) {
+      rmsprop_update(p + b, g + b, s + b, c, rho, keep, eps, wd, lr);
     });
   }
   void reset() override { std::fill(s_.begin(), s_.end(), T(0)); }

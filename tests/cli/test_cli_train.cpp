@@ -322,6 +322,20 @@ TEST_F(CliTrainReview, EpochLossChangesTheReportNotTheModel) {
       << bad.out;
 }
 
+// --threads runs the same training on more threads: batches of 32 rows through 4-256-128-3
+// are cut into two row halves whatever the count, so the models are the same, bit for bit.
+TEST_F(CliTrainReview, ThreadsGiveTheSameModel) {
+  const std::string common =
+      "train " + iris + " --target species --layers 256,128 --epochs 3 --batch 32 -q --out ";
+  ASSERT_EQ(run(common + path("t1.json") + " --threads 1").code, 0);
+  ASSERT_EQ(run(common + path("t2.json") + " --threads 2").code, 0);
+  const json one = json::parse(slurp(path("t1.json")));
+  const json two = json::parse(slurp(path("t2.json")));
+  EXPECT_EQ(one["parameters"], two["parameters"]);
+  EXPECT_FALSE(two["run_config"].contains("threads"));
+  EXPECT_EQ(run(common + path("t3.json") + " --threads -1").code, 2);
+}
+
 TEST_F(CliTrainReview, ChapterJsonOfOneEpochAndTraceNeedsARow) {
   const auto r = run("chapter --json --epoch 3", true);
   ASSERT_EQ(r.code, 0);

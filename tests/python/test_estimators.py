@@ -385,3 +385,20 @@ def test_epoch_loss_is_scikit_learns_by_default_and_trains_the_same(regression):
     assert json.loads(fits["batch_mean"].model_.run_config)["epoch_loss"] == "batch_mean"
     with pytest.raises(ValueError, match="epoch_loss"):
         quick_regressor(epoch_loss="mean").fit(X, y)
+
+
+def test_n_jobs_trains_the_same_bits_on_any_number_of_threads(classification):
+    X, y = classification
+    # Batches of 64 rows through 6-256-128-3: every batch is cut into two row halves.
+    fits = [quick_classifier(hidden_layer_sizes=(256, 128), batch_size=64, max_iter=5,
+                             n_jobs=n).fit(X, y) for n in (1, 2, -1)]
+    for other in fits[1:]:
+        for a, b in zip(fits[0].coefs_, other.coefs_):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(fits[0].loss_curve_, other.loss_curve_)
+    assert "threads" not in json.loads(fits[1].model_.run_config)
+    for bad in (0, -2):
+        with pytest.raises(ValueError, match="n_jobs"):
+            quick_classifier(n_jobs=bad).fit(X, y)
+    with pytest.raises(TypeError, match="n_jobs"):
+        quick_classifier(n_jobs=1.5).fit(X, y)

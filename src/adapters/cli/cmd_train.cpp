@@ -101,6 +101,8 @@ const OptionRow kOptions[] = {
     {"--seed", "seed", Kind::integer, "seed for initialization, splits and shuffling (0)"},
     {"--no-shuffle", "shuffle", Kind::negated_flag, "keep the row order in every epoch"},
     {"--shuffle", "shuffle", Kind::flag, "shuffle every epoch (the default; overrides a config)"},
+    {"--threads", "threads", Kind::integer,
+     "threads for training (0 = ANNLAB_THREADS, else 1); every count gives the same model"},
     {"--epoch-loss", "epoch_loss", Kind::text,
      "the recorded training loss: full_pass (default; the model after the epoch, one more "
      "forward pass) or batch_mean (the mean of the epoch's batch losses, as scikit-learn and "
