@@ -414,10 +414,11 @@ def notes(med, threads_list, env0):
         for variant in ("relu", "tanh"):
             r = med.get((wl, variant, None, threads_list[0], "annlab"))
             if r and r.get("seconds") and r.get("epoch_end_pass_s") is not None:
-                out.append(f"annlab {wl} {variant}: fit() also runs a forward pass over all "
-                           f"training rows after each epoch (its recorded training loss), "
-                           f"about {100 * r['epoch_end_pass_s'] / r['seconds']:.0f}% of its "
-                           f"time; the peers' loops do not.")
+                out.append(f"annlab {wl} {variant}: fit() recorded the mean of the batch "
+                           f"losses (epoch_loss batch_mean), like the peers' loops, which make "
+                           f"no pass over the rows after an epoch; its default (full_pass) "
+                           f"would add one, about "
+                           f"{100 * r['epoch_end_pass_s'] / r['seconds']:.0f}% of this time.")
     return out
 
 

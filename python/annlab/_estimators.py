@@ -394,9 +394,11 @@ class MLPRegressor(RegressorMixin, _MLPBase):
         training row (exact, one more forward pass per epoch: the CLI's default). The
         parameters trained are the same either way.
     n_jobs : int or None, default None
-        Threads for training: None uses ANNLAB_THREADS (else 1), -1 every CPU. Every count
-        gives the same parameters, bit for bit (a mini-batch is cut into the same two row
-        halves whatever the count); so the model's run configuration does not record it.
+        Threads for training: None uses ANNLAB_THREADS (else 1), -1 every CPU, -2 all but
+        one (joblib's rule). The engine's work is cut in two, so more than 2 count as 2.
+        Every count gives the same parameters, bit for bit (a mini-batch is cut into the same
+        two row halves whatever the count); so the model's run configuration does not
+        record it.
     random_state : int, RandomState or None, default None
         Seed of the initialization, the validation split and the shuffles (annlab's seed:
         an integer in [0, 2**32)); None draws one from NumPy's global generator.

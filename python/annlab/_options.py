@@ -110,6 +110,23 @@ def _names(name, v):
     return [_text(name, a) for a in items]
 
 
+def threads_of(n_jobs) -> int:
+    """scikit-learn's n_jobs as the run option threads: None is 0 (ANNLAB_THREADS, else 1);
+    -1 every CPU this process may run on, -2 all but one, and so on (joblib's rule); the
+    engine uses at most two (its work is cut in two)."""
+    if n_jobs is None:
+        return 0
+    n = _integer("n_jobs", n_jobs)
+    if n == 0:
+        raise ValueError("n_jobs: expected None, a positive integer or a negative one "
+                         "(-1: every CPU), got 0")
+    if n < 0:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+            else (os.cpu_count() or 1)
+        n = max(1, cpus + 1 + n)
+    return min(n, 1024)
+
+
 def seed_of(random_state) -> int:
     """scikit-learn's random_state as annlab's 32-bit seed: an int is the seed itself; None or
     a RandomState draws one (from NumPy's global generator for None)."""
@@ -156,16 +173,7 @@ def run_options(params: dict, *, rows: int, classify: bool) -> dict:
     o["epochs"] = _integer("max_iter", p["max_iter"])
     o["shuffle"] = _boolean("shuffle", p["shuffle"])
     o["epoch_loss"] = _text("epoch_loss", p["epoch_loss"])
-    n_jobs = p["n_jobs"]
-    if n_jobs is None:
-        o["threads"] = 0  # ANNLAB_THREADS, else 1
-    else:
-        n_jobs = _integer("n_jobs", n_jobs)
-        if n_jobs == -1:
-            n_jobs = os.cpu_count() or 1
-        if n_jobs < 1:
-            raise ValueError(f"n_jobs: expected None, -1 or an integer >= 1, got {n_jobs}")
-        o["threads"] = n_jobs
+    o["threads"] = threads_of(p["n_jobs"])
     o["seed"] = seed_of(p["random_state"])
     for key, name in (("momentum", "momentum"), ("beta1", "beta_1"), ("beta2", "beta_2"),
                       ("epsilon", "epsilon"), ("rho", "rho"), ("decay", "decay"),

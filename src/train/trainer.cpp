@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -198,12 +199,11 @@ constexpr long kShardWork = long(1) << 18;  // multiply-adds per batch (forward)
 template <class T>
 class BatchGradient {
  public:
-  BatchGradient(const Architecture& arch, std::size_t params, WorkerPool* pool)
+  BatchGradient(const Architecture& arch, WorkerPool* pool)
       : pool_(pool),
         l0_(arch.inputs()),
         ln_(arch.outputs()),
-        shard_{Propagator<T>(arch), Propagator<T>(arch)},
-        g1_(params) {
+        shard_{Propagator<T>(arch), Propagator<T>(arch)} {
     for (std::size_t l = 1; l < arch.widths.size(); ++l)
       row_work_ += long(arch.widths[l - 1]) * arch.widths[l];
     for (Propagator<T>& p : shard_) {
@@ -229,16 +229,26 @@ class BatchGradient {
       return {loss, largest_magnitude(grad.data(), grad.size(), pool_)};
     }
     const long c0 = c - c / 2;
+    g1_.resize(grad.size());  // allocates once, with the first halved batch
     double loss[2] = {0, 0};
+    // A task must not throw (parallel.hpp): the first epoch's allocations (the shards'
+    // buffers) may, so each half keeps its exception, rethrown once both halves are done.
+    std::exception_ptr failed[2];
     const auto one = [&](int s) {
       const long r0 = s == 0 ? 0 : c0, rc = s == 0 ? c0 : c - c0;
-      part(net, shard_[s], x, y, order, r0, rc, c, s == 0 ? grad : std::span<T>(g1_), yhat_out,
-           y_out, gather_[s], loss[s]);
+      try {
+        part(net, shard_[s], x, y, order, r0, rc, c, s == 0 ? grad : std::span<T>(g1_), yhat_out,
+             y_out, gather_[s], loss[s]);
+      } catch (...) {
+        failed[s] = std::current_exception();
+      }
     };
     if (pool_ && pool_->threads() >= 2)
       pool_->run(2, one);
     else
       one(0), one(1);
+    for (const std::exception_ptr& e : failed)
+      if (e) std::rethrow_exception(e);
     // g = g_0 + g_1 and max|g| in one pass (halves on two threads for large networks).
     T* g = grad.data();
     const T* g1 = g1_.data();
@@ -285,7 +295,7 @@ class BatchGradient {
   WorkerPool* pool_;
   long l0_, ln_, row_work_ = 0;
   Propagator<T> shard_[2];
-  std::vector<T> g1_;  // shard 1's gradient
+  std::vector<T> g1_;  // shard 1's gradient (sized by the first halved batch)
   Gather gather_[2];
 };
 
@@ -411,7 +421,7 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
   WorkerPool* pool = pass.pool();
   std::vector<T> grad(P), saved(lbfgs ? P : 0);  // saved: see `keep` below
   std::vector<T> best(es.enabled && es.restore_best ? P : 0);
-  BatchGradient<T> gradient(arch, P, pool);
+  BatchGradient<T> gradient(arch, pool);
   std::vector<long> order(shuffled ? N : 0);
   // batch_mean: the batch losses' sum over the epoch, and (for the metrics) every batch's
   // predictions and targets in the order the batches saw them.

@@ -273,7 +273,7 @@ TEST(Propagate, ResultsAreBitIdenticalForEveryThreadCount) {
   for (const int threads : {1, 2, 4}) {
     Propagator<double> pass(arch);
     pass.set_threads(threads);
-    EXPECT_EQ(pass.threads(), threads);
+    EXPECT_EQ(pass.threads(), std::min(threads, 2));  // the work is cut in two: at most 2
     const double* yhat = pass.forward(net, x.data(), 64);
     outs.emplace_back(yhat, yhat + 64 * 10);
     grads.emplace_back(net.layout().size);

@@ -42,8 +42,9 @@ class Propagator {
   // the reading of a(0) are done (fit does; it saves one copy of every batch).
   void set_input_copy(bool on) { input_copy_ = on; }
 
-  // Threads for the large products (parallel.hpp; 1 by default). The results are the same
-  // for every thread count: each large product is always cut into the same two halves.
+  // Threads for the large products (parallel.hpp; 1 by default; more than 2 count as 2:
+  // the work is cut in two). The results are the same for every thread count: each large
+  // product is always cut into the same two halves.
   void set_threads(int threads);
   int threads() const { return pool_ ? pool_->threads() : 1; }
   WorkerPool* pool() const { return pool_.get(); }  // null with one thread

@@ -62,7 +62,8 @@ template <class T>
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
-  // θ ← update(θ, grad) with this step's learning rate (from the schedule).
+  // θ ← update(θ, grad) with this step's learning rate (from the schedule). params and grad
+  // must not overlap (the update loops read them through restrict pointers).
   virtual void step(std::span<T> params, std::span<const T> grad, double learning_rate) = 0;
   virtual void reset() = 0;  // forget state (moments, step count)
 

@@ -12,7 +12,9 @@
 //   training loss (by config.epoch_loss, below), validation loss, metrics; early stopping;
 //   EpochRecord; callbacks.on_epoch; probe state
 // A full batch (batch_size 0 or >= rows) is never shuffled (that would only reorder the
-// gradient's sum), so full-batch gd is the chapter's loop (train_full_batch_gd) bit for bit.
+// gradient's sum), so full-batch gd is the chapter's loop (train_full_batch_gd) bit for bit
+// while the batch is too small to be cut into two row halves (the chapter's one row; see
+// TrainConfig::threads); a halved batch sums its gradient as two halves, to rounding the same.
 //
 // One epoch of lbfgs is one L-BFGS iteration on the full batch: a direction from the
 // two-loop recursion over the last lbfgs_history (s, y) pairs, a line search for the strong
