@@ -623,23 +623,64 @@ std::vector<T> predict(const Network<T>& net, const T* x, long rows) {
   std::vector<T> out(std::size_t(rows) * ln);
   if (rows == 0) return out;
   require(x != nullptr, "predict: x must not be null");
-  // One propagator per thread and architecture, kept between calls while its buffers are
-  // small (no allocation, no page faults per call); a wide network's gets a fresh one.
+  // A chunk of at least 2·kShardRows rows and kShardWork multiply-adds is cut into two fixed
+  // row halves (whatever the thread count, as fit's batches: the outputs do not depend on
+  // it), each through its own propagator, on two threads with ANNLAB_THREADS >= 2; a smaller
+  // chunk (one row) goes through `whole`, whose large products are cut into column halves.
   const Architecture& arch = net.architecture();
-  long width = 0;
+  long width = 0, row_work = 0;
   for (const int w : arch.widths) width += w;
-  const bool keep = kPredictChunk * width * long(sizeof(T)) * 2 <= (long(16) << 20);
-  thread_local std::unique_ptr<Propagator<T>> cached;
-  std::unique_ptr<Propagator<T>> fresh;
-  if (keep && !(cached && cached->architecture() == arch))
-    cached = std::make_unique<Propagator<T>>(arch);
-  if (!keep) fresh = std::make_unique<Propagator<T>>(arch);
-  Propagator<T>& pass = keep ? *cached : *fresh;
-  pass.set_threads(default_threads());
+  for (std::size_t l = 1; l < arch.widths.size(); ++l)
+    row_work += long(arch.widths[l - 1]) * arch.widths[l];
+  // The propagators (and the pool) are kept per thread and architecture between calls while
+  // their buffers are small (no allocation, no page faults per call); a wide network gets
+  // fresh ones. Buffers: z and a of a chunk in `whole`, and of half a chunk in each half.
+  struct Kept {
+    std::unique_ptr<Propagator<T>> whole, half[2];
+    std::unique_ptr<WorkerPool> pool;
+  };
+  thread_local Kept kept;
+  Kept fresh;
+  const bool keep = kPredictChunk * width * long(sizeof(T)) * 4 <= (long(16) << 20);
+  Kept& k = keep ? kept : fresh;
+  if (!(k.whole && k.whole->architecture() == arch)) {
+    k.whole = std::make_unique<Propagator<T>>(arch);
+    for (auto& h : k.half) {
+      h = std::make_unique<Propagator<T>>(arch);
+      h->set_input_copy(false);  // x outlives the call
+    }
+    k.whole->set_input_copy(false);
+  }
+  const int threads = default_threads();
+  k.whole->set_threads(threads);
+  if (threads < 2)
+    k.pool.reset();
+  else if (!k.pool)
+    k.pool = std::make_unique<WorkerPool>(2);
   for (long r = 0; r < rows; r += kPredictChunk) {
     const long c = std::min(kPredictChunk, rows - r);
-    const T* y = pass.forward(net, x + r * l0, c);
-    std::copy(y, y + c * ln, out.begin() + r * ln);
+    if (c < 2 * kShardRows || c * row_work < kShardWork) {
+      const T* y = k.whole->forward(net, x + r * l0, c);
+      std::copy(y, y + c * ln, out.begin() + r * ln);
+      continue;
+    }
+    const long c0 = c - c / 2;
+    std::exception_ptr failed[2];  // a task must not throw (parallel.hpp): kept, rethrown
+    const auto half = [&](int s) {
+      const long r0 = r + (s == 0 ? 0 : c0), rc = s == 0 ? c0 : c - c0;
+      try {
+        const T* y = k.half[s]->forward(net, x + r0 * l0, rc);
+        std::copy(y, y + rc * ln, out.begin() + r0 * ln);
+      } catch (...) {
+        failed[s] = std::current_exception();
+      }
+    };
+    if (k.pool)
+      k.pool->run(2, half);
+    else
+      half(0), half(1);
+    for (const std::exception_ptr& e : failed)
+      if (e) std::rethrow_exception(e);
   }
   return out;
 }

@@ -840,3 +840,31 @@ TEST(Fit, HalvedBatchesGiveTheReferenceGradient) {
 }
 
 }  // namespace
+
+namespace {
+
+// predict() cuts a chunk with enough work into two fixed row halves whatever the thread
+// count: ANNLAB_THREADS 1 and 2 give the same bits, and every row matches one propagator's
+// forward pass over all rows (to rounding) and the reference path.
+TEST(Predict, RowHalvesGiveTheSameBitsOnAnyThreadCount) {
+  const WideProblem d;
+  const Network<double> net = testdata::tanh_network<double>({24, 64, 32, 1}, 6);
+  std::vector<std::vector<double>> outs;
+  for (const char* threads : {"1", "2"}) {
+    ::setenv("ANNLAB_THREADS", threads, 1);
+    outs.push_back(predict(net, d.x.data(), d.rows));  // 96 rows: halves of 48
+  }
+  ::unsetenv("ANNLAB_THREADS");
+  EXPECT_TRUE(outs[0] == outs[1]);
+  Propagator<double> pass(net.architecture());
+  const double* y = pass.forward(net, d.x.data(), d.rows);
+  for (long r = 0; r < d.rows; ++r) {
+    EXPECT_NEAR(outs[0][std::size_t(r)], y[r], 1e-13) << r;
+    const auto ref = reference::forward(net.architecture(), net.parameters(),
+                                        std::span<const double>(d.x.data() + r * 24, 24),
+                                        std::span<const double>(&d.y[std::size_t(r)], 1));
+    EXPECT_NEAR(outs[0][std::size_t(r)], ref.out.back()[0], 1e-12) << r;
+  }
+}
+
+}  // namespace

@@ -175,9 +175,11 @@ template <class T>
 History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainConfig& config,
             const TrainCallbacks<T>& callbacks = {});
 
-// Forward pass on many rows in chunks of kPredictChunk rows through one Propagator (no
-// gradients) on default_threads() threads. Returns rows x ln, row-major. The propagator is
-// kept per thread between calls (for the last architecture seen) while its buffers take at
+// Forward pass on many rows in chunks of kPredictChunk rows (no gradients) on
+// default_threads() threads (at most 2). Returns rows x ln, row-major. A chunk with enough
+// work (as fit's halved batches) is cut into two fixed row halves, each through its own
+// Propagator, so the outputs are the same for every thread count. The propagators are kept
+// per thread between calls (for the last architecture seen) while their buffers take at
 // most 16 MB.
 inline constexpr long kPredictChunk = 4096;
 template <class T>
