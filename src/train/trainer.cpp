@@ -231,24 +231,12 @@ class BatchGradient {
     const long c0 = c - c / 2;
     g1_.resize(grad.size());  // allocates once, with the first halved batch
     double loss[2] = {0, 0};
-    // A task must not throw (parallel.hpp): the first epoch's allocations (the shards'
-    // buffers) may, so each half keeps its exception, rethrown once both halves are done.
-    std::exception_ptr failed[2];
-    const auto one = [&](int s) {
+    // run_two: the first epoch's allocations (the shards' buffers) may throw.
+    run_two(pool_, [&](int s) {
       const long r0 = s == 0 ? 0 : c0, rc = s == 0 ? c0 : c - c0;
-      try {
-        part(net, shard_[s], x, y, order, r0, rc, c, s == 0 ? grad : std::span<T>(g1_), yhat_out,
-             y_out, gather_[s], loss[s]);
-      } catch (...) {
-        failed[s] = std::current_exception();
-      }
-    };
-    if (pool_ && pool_->threads() >= 2)
-      pool_->run(2, one);
-    else
-      one(0), one(1);
-    for (const std::exception_ptr& e : failed)
-      if (e) std::rethrow_exception(e);
+      part(net, shard_[s], x, y, order, r0, rc, c, s == 0 ? grad : std::span<T>(g1_), yhat_out,
+           y_out, gather_[s], loss[s]);
+    });
     // g = g_0 + g_1 and max|g| in one pass (halves on two threads for large networks).
     T* g = grad.data();
     const T* g1 = g1_.data();
@@ -263,6 +251,27 @@ class BatchGradient {
     });
     return {(loss[0] * double(c0) + loss[1] * double(c - c0)) / double(c),
             double(std::bit_cast<T>(std::max(part_max[0], part_max[1])))};
+  }
+
+  // The mean loss of c rows (forward only), in the same two row halves as run() would cut a
+  // batch of c rows into, so it too is the same on every thread count; the predictions go to
+  // yhat_out (c x ln) when it is not null.
+  double loss(const Network<T>& net, const T* x, const T* y, long c, Propagator<T>& whole,
+              T* yhat_out) {
+    if (!sharded(c)) {
+      const T* out = whole.forward(net, x, c);
+      if (yhat_out) std::copy(out, out + c * ln_, yhat_out);
+      return whole.loss(y);
+    }
+    const long c0 = c - c / 2;
+    double loss[2] = {0, 0};
+    run_two(pool_, [&](int s) {
+      const long r0 = s == 0 ? 0 : c0, rc = s == 0 ? c0 : c - c0;
+      const T* out = shard_[s].forward(net, x + r0 * l0_, rc);
+      if (yhat_out) std::copy(out, out + rc * ln_, yhat_out + r0 * ln_);
+      loss[s] = shard_[s].loss(y + r0 * ln_);
+    });
+    return (loss[0] * double(c0) + loss[1] * double(c - c0)) / double(c);
   }
 
  private:
@@ -445,10 +454,9 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
     double sum = 0, single = 0;
     for (long r = 0; r < b.rows; r += chunk) {
       const long c = std::min(chunk, b.rows - r);
-      const T* out = pass.forward(net, b.x + r * l0, c);
-      single = pass.loss(b.y + r * ln);
+      single =
+          gradient.loss(net, b.x + r * l0, b.y + r * ln, c, pass, yhat ? yhat + r * ln : nullptr);
       sum += single * double(c);
-      if (yhat) std::copy(out, out + c * ln, yhat + r * ln);
     }
     return b.rows <= chunk ? single : sum / double(b.rows);  // one chunk: its own mean
   };
@@ -665,22 +673,11 @@ std::vector<T> predict(const Network<T>& net, const T* x, long rows) {
       continue;
     }
     const long c0 = c - c / 2;
-    std::exception_ptr failed[2];  // a task must not throw (parallel.hpp): kept, rethrown
-    const auto half = [&](int s) {
+    run_two(k.pool.get(), [&](int s) {
       const long r0 = r + (s == 0 ? 0 : c0), rc = s == 0 ? c0 : c - c0;
-      try {
-        const T* y = k.half[s]->forward(net, x + r0 * l0, rc);
-        std::copy(y, y + rc * ln, out.begin() + r0 * ln);
-      } catch (...) {
-        failed[s] = std::current_exception();
-      }
-    };
-    if (k.pool)
-      k.pool->run(2, half);
-    else
-      half(0), half(1);
-    for (const std::exception_ptr& e : failed)
-      if (e) std::rethrow_exception(e);
+      const T* y = k.half[s]->forward(net, x + r0 * l0, rc);
+      std::copy(y, y + rc * ln, out.begin() + r0 * ln);
+    });
   }
   return out;
 }

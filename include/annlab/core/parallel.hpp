@@ -10,6 +10,7 @@
 // then sleeps on a condition variable: an idle pool costs no CPU, and a pool beside another
 // library's threads does not starve them (parallel.cpp).
 #pragma once
+#include <exception>
 #include <memory>
 #include <type_traits>
 
@@ -46,6 +47,27 @@ class WorkerPool {
   int threads_;
   std::unique_ptr<State> state_;
 };
+
+// Runs part(0) and part(1), at once when `pool` has two or more threads, else one after the
+// other. Unlike a pool task, a part may throw: its exception is kept and rethrown (part 0's
+// first) once both parts are done.
+template <class F>
+void run_two(WorkerPool* pool, F&& part) {
+  std::exception_ptr failed[2];
+  const auto task = [&](int i) {
+    try {
+      part(i);
+    } catch (...) {
+      failed[i] = std::current_exception();
+    }
+  };
+  if (pool && pool->threads() >= 2)
+    pool->run(2, task);
+  else
+    task(0), task(1);
+  for (const std::exception_ptr& e : failed)
+    if (e) std::rethrow_exception(e);
+}
 
 // Element-wise work on [0, n): part(0, n) on the calling thread, or, when `pool` has two or
 // more threads and n >= min_split, part(0, h) and part(h, n - h) at once (h = n/2 rounded to
