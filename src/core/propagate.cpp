@@ -157,14 +157,20 @@ template <class T>
   small_backward_loops(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
 }
 
+template <class T>
+void small_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_prev, long B, long p,
+                    long k, T inv) {
+  if (p * long(sizeof(T)) < 32)
+    small_backward_narrow(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
+  else
+    small_backward_loops(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
+}
+
 template <class T, class Then>
 void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_prev, long B, long p,
                     long k, T inv, WorkerPool* pool, Then&& then) {
   if (B * p * k < kSmallWork) {
-    if (p * long(sizeof(T)) < 32)
-      small_backward_narrow(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
-    else
-      small_backward_loops(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
+    small_backward(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
     return then(0L, p);
   }
   // db sums rows in a fixed order (row 0, 1, ...), vectorized across nodes: Eigen's
@@ -209,6 +215,20 @@ void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
   if (hp >= p) input_columns(0L, p);  // on the caller: then() may use the pool itself
 }
 
+// Combined softmax + cross-entropy, the output nodes' dL/dz (B x k): ŷ_k·Σ_m y_m - y_k (exact,
+// and stable when ŷ_k -> 0); for one-hot or probability targets (Σ y = 1) this is ŷ - y.
+template <class T>
+void softmax_cross_entropy_gradient(const T* yhat, const T* y, T* dz, long B, long k) {
+  for (long r = 0; r < B; ++r) {
+    const T* yr = y + r * k;
+    const T* ar = yhat + r * k;
+    T* out = dz + r * k;
+    T sum = 0;
+    for (long j = 0; j < k; ++j) sum += yr[j];
+    for (long j = 0; j < k; ++j) out[j] = ar[j] * sum - yr[j];
+  }
+}
+
 // Architecture's operator== with inline loops: the vectors' == calls memcmp, which cost
 // 3 % of the chapter's step (a few elements each).
 inline bool same_architecture(const Architecture& a, const Architecture& b) {
@@ -231,6 +251,12 @@ template <class T>
 Propagator<T>::Propagator(const Architecture& arch) : arch_(arch) {
   arch_.validate(/*for_training=*/false);
   const std::size_t n = arch_.widths.size();
+  for (std::size_t l = 1; l < n; ++l)
+    largest_product_ = std::max(largest_product_, long(arch_.widths[l - 1]) * arch_.widths[l]);
+  // Tiny while every product takes the plain loops: then no element-wise pass is cut in two
+  // either (B·k <= B·p·k < kSmallWork < kSplitElements).
+  tiny_limit_ = kSmallWork;
+  static_assert(kSmallWork <= kSplitElements);
   z_.resize(n);
   a_.resize(n);
   dz_.resize(n);
@@ -280,6 +306,7 @@ const T* Propagator<T>::forward(const Network<T>& net, const T* x, long batch) {
   reserve(batch);
   batch_ = batch;
   has_backward_ = false;
+  if (tiny(batch)) return forward_tiny(net, x, batch);
   const long l0 = arch_.widths[0];
   WorkerPool* pool = pool_.get();
   input_ = x;  // input nodes pass X through: read in place, or from a copy
@@ -334,25 +361,14 @@ void Propagator<T>::backward(const Network<T>& net, const T* y, std::span<T> gra
                      " parameters");
   reserve_backward(batch_);
   const int n = arch_.layers();
-  const long B = batch_, kn = arch_.widths[n];
+  const long B = batch_;
   const T inv = T(1) / static_cast<T>(mean_rows);
-  // Output layer: dL/dŶ per sample, then through the output activation.
-  loss_gradient(arch_.loss, a_[n].data(), y, da_[n].data(), B, kn);
-  if (arch_.loss == LossKind::softmax_cross_entropy) {
-    // Combined softmax + cross-entropy: dL/dz_k = ŷ_k·Σ_m y_m - y_k (exact, and stable
-    // when ŷ_k -> 0); for one-hot or probability targets (Σ y = 1) this is ŷ - y.
-    for (long r = 0; r < B; ++r) {
-      const T* yr = y + r * kn;
-      const T* ar = a_[n].data() + r * kn;
-      T* out = dz_[n].data() + r * kn;
-      T sum = 0;
-      for (long k = 0; k < kn; ++k) sum += yr[k];
-      for (long k = 0; k < kn; ++k) out[k] = ar[k] * sum - yr[k];
-    }
-  } else {
-    activation_backward(arch_.activations[n - 1], z_[n].data(), a_[n].data(), da_[n].data(),
-                        dz_[n].data(), B, kn);
+  if (tiny(B)) {
+    backward_tiny(net, y, grad.data(), inv);
+    has_backward_ = true;
+    return;
   }
+  output_gradient(y);
   // The reverse loop: layer n down to 1.
   for (int l = n; l >= 1; --l) {
     const long p = arch_.widths[l - 1], k = arch_.widths[l];
@@ -381,6 +397,54 @@ void Propagator<T>::backward(const Network<T>& net, const T* y, std::span<T> gra
                    pool_.get(), through);
   }
   has_backward_ = true;
+}
+
+// The general forward pass with everything it does for a tiny network written out: the
+// input copy, then per layer the plain-loop product and the activation of the whole block.
+template <class T>
+const T* Propagator<T>::forward_tiny(const Network<T>& net, const T* x, long batch) {
+  input_ = x;
+  const long l0 = arch_.widths[0];
+  if (input_copy_) std::copy(x, x + batch * l0, a_[0].data());
+  const int n = arch_.layers();
+  for (int l = 1; l <= n; ++l) {
+    const long p = arch_.widths[l - 1], k = arch_.widths[l];
+    small_forward(a(l - 1), net.weights(l), net.biases(l), z_[l].data(), batch, p, k);
+    activation_forward(arch_.activations[l - 1], z_[l].data(), a_[l].data(), batch, k);
+  }
+  return a_[n].data();
+}
+
+// The output layer's dL/dŶ per sample (da(n)), then through the output activation (dz(n)).
+template <class T>
+void Propagator<T>::output_gradient(const T* y) {
+  const int n = arch_.layers();
+  const long B = batch_, kn = arch_.widths[n];
+  loss_gradient(arch_.loss, a_[n].data(), y, da_[n].data(), B, kn);
+  if (arch_.loss == LossKind::softmax_cross_entropy) {
+    softmax_cross_entropy_gradient(a_[n].data(), y, dz_[n].data(), B, kn);
+  } else {
+    activation_backward(arch_.activations[n - 1], z_[n].data(), a_[n].data(), da_[n].data(),
+                        dz_[n].data(), B, kn);
+  }
+}
+
+// The general backward pass for a tiny network written out (shapes and formulas there).
+template <class T>
+void Propagator<T>::backward_tiny(const Network<T>& net, const T* y, T* grad, T inv) {
+  const int n = arch_.layers();
+  const long B = batch_;
+  output_gradient(y);
+  const ParameterLayout& lay = net.layout();
+  for (int l = n; l >= 1; --l) {
+    const long p = arch_.widths[l - 1], k = arch_.widths[l];
+    T* dA_prev = l > 1 || input_gradient_ ? da_[l - 1].data() : nullptr;
+    small_backward(a(l - 1), net.weights(l), dz_[l].data(), grad + lay.weight_offset[l - 1],
+                   grad + lay.bias_offset[l - 1], dA_prev, B, p, k, inv);
+    if (l > 1)
+      activation_backward(arch_.activations[l - 2], z_[l - 1].data(), a_[l - 1].data(),
+                          da_[l - 1].data(), dz_[l - 1].data(), B, p);
+  }
 }
 
 template class Propagator<float>;

@@ -63,6 +63,14 @@ class Propagator {
  private:
   void reserve(long batch);
   void reserve_backward(long batch);
+  // The same passes for a tiny network (every product under the plain loops' limit, no
+  // element-wise pass to cut): the same loops and functions in the same order, so the same
+  // bits, without the general path's per-layer bookkeeping (a third of the chapter's step).
+  bool tiny(long batch) const { return batch * largest_product_ < tiny_limit_; }
+  const T* forward_tiny(const Network<T>& net, const T* x, long batch);
+  void backward_tiny(const Network<T>& net, const T* y, T* grad, T inv);
+  void output_gradient(const T* y);            // da(n) and dz(n) from the targets
+  long largest_product_ = 0, tiny_limit_ = 0;  // max p·k over the layers; set by the ctor
   Architecture arch_;
   long batch_ = 0, capacity_ = 0, backward_capacity_ = 0;
   bool input_gradient_ = true, input_copy_ = true;
