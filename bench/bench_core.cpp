@@ -14,6 +14,19 @@
 namespace {
 using namespace annlab;
 
+// The timed loop of the forward + backward benchmarks: one batch of B rows per iteration.
+void time_forward_backward(benchmark::State& state, Propagator<float>& pass,
+                           const Network<float>& net, const std::vector<float>& x,
+                           const std::vector<float>& y, long B) {
+  std::vector<float> grad(net.layout().size);
+  for (auto _ : state) {
+    pass.forward(net, x.data(), B);
+    pass.backward(net, y.data(), grad);
+    benchmark::DoNotOptimize(grad.data());
+  }
+  state.SetItemsProcessed(state.iterations() * B);
+}
+
 // One training step of the chapter's 3-2-1 network on its one sample, double:
 // forward, backward, gradient-descent update.
 void BM_ChapterStep(benchmark::State& state) {
@@ -45,13 +58,7 @@ void BM_FwdBwd_8_64_64_1_b32(benchmark::State& state) {
   for (float& v : x) v = static_cast<float>(rng.uniform(-1, 1));
   for (float& v : y) v = static_cast<float>(rng.uniform(-1, 1));
   Propagator<float> pass(arch);
-  std::vector<float> grad(net.layout().size);
-  for (auto _ : state) {
-    pass.forward(net, x.data(), B);
-    pass.backward(net, y.data(), grad);
-    benchmark::DoNotOptimize(grad.data());
-  }
-  state.SetItemsProcessed(state.iterations() * B);
+  time_forward_backward(state, pass, net, x, y, B);
 }
 BENCHMARK(BM_FwdBwd_8_64_64_1_b32);
 
@@ -72,13 +79,7 @@ void BM_FwdBwd_784_512_512_10_b128(benchmark::State& state) {
   Propagator<float> pass(arch);
   pass.set_threads(static_cast<int>(state.range(0)));
   pass.set_input_gradient(false);
-  std::vector<float> grad(net.layout().size);
-  for (auto _ : state) {
-    pass.forward(net, x.data(), B);
-    pass.backward(net, y.data(), grad);
-    benchmark::DoNotOptimize(grad.data());
-  }
-  state.SetItemsProcessed(state.iterations() * B);
+  time_forward_backward(state, pass, net, x, y, B);
 }
 BENCHMARK(BM_FwdBwd_784_512_512_10_b128)->Arg(1)->Arg(2)->UseRealTime();
 

@@ -14,6 +14,7 @@
 
 #include "annlab/core/error.hpp"
 #include "annlab/train/gd.hpp"
+#include "magnitude.hpp"
 
 namespace annlab {
 namespace {
@@ -51,28 +52,6 @@ void check_sizes(std::size_t size, std::size_t params, std::size_t grad) {
 // Update loops split in two halves on the pool from this many parameters on (Adam's step
 // costs about 2 ns per double parameter, a run of the pool about 1 µs: parallel.cpp).
 constexpr long kSplit = long(1) << 12;
-
-// |x| as an ordered bit pattern: the sign bit cleared. An integer max over these vectorizes
-// (a floating-point max reduction would not), and inf and NaN come out above every finite
-// magnitude, so magnitude(largest) is +inf or NaN when anything was not finite.
-template <class T>
-using MagBits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
-template <class T>
-inline MagBits<T> mag_bits(T x) {
-  return std::bit_cast<MagBits<T>>(x) & (~MagBits<T>(0) >> 1);
-}
-template <class T>
-inline double magnitude(MagBits<T> bits) {
-  return double(std::bit_cast<T>(bits));
-}
-
-// The largest |state| over both halves of one step (each half writes its own slot).
-template <class T>
-struct StateMax {
-  MagBits<T> part[2] = {0, 0};
-  void set(long begin, MagBits<T> m) { part[begin == 0 ? 0 : 1] = m; }
-  double value() const { return magnitude<T>(std::max(part[0], part[1])); }
-};
 
 // Rounding slack for the bounds below (each is exact arithmetic on magnitudes).
 constexpr double kSlack = 1.001;
@@ -165,8 +144,8 @@ class Momentum final : public Optimizer<T> {
  private:
   T mu_, wd_;
   bool nesterov_;
-  std::vector<T> v_;     // velocity, parameter layout
-  StateMax<T> v_max_{};  // largest |v| after the last step
+  std::vector<T> v_;      // velocity, parameter layout
+  HalvesMax<T> v_max_{};  // largest |v| after the last step
 };
 
 // s ← ρ·s + (1-ρ)·g²;  θ ← θ - η·g/(√s + ε)   with g ← g + wd·θ first.
@@ -303,7 +282,7 @@ class Adam final : public Optimizer<T> {
   bool decoupled_;
   long t_ = 0;            // steps taken
   std::vector<T> m_, v_;  // first and second moments, parameter layout
-  StateMax<T> m_max_{};   // largest |m| after the last step
+  HalvesMax<T> m_max_{};  // largest |m| after the last step
 };
 
 std::string names_list() {

@@ -19,6 +19,7 @@
 #include "annlab/core/propagate.hpp"
 #include "annlab/core/random.hpp"
 #include "annlab/train/lbfgs.hpp"
+#include "magnitude.hpp"
 
 namespace annlab {
 namespace {
@@ -59,27 +60,17 @@ bool all_finite(const T* p, std::size_t n) {
   return worst != mask;
 }
 
-// |v| as its bit pattern with the sign cleared: ordered like |v|, with inf and NaN above every
-// finite value, and an integer max over these vectorizes (a floating-point max would not).
-template <class T>
-using MagnitudeBits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
-template <class T>
-inline MagnitudeBits<T> magnitude_bits(T v) {
-  using U = MagnitudeBits<T>;
-  return std::bit_cast<U>(v) & (~U(0) >> 1);
-}
-
 // max|v| over the buffer (+inf or NaN when a value is not finite), on two threads for large
 // buffers.
 template <class T>
 double largest_magnitude(const T* p, std::size_t n, WorkerPool* pool) {
-  MagnitudeBits<T> part[2] = {0, 0};
+  HalvesMax<T> largest;
   for_halves(pool, long(n), long(1) << 15, [&](long b, long c) {
-    MagnitudeBits<T> m = 0;
-    for (long i = b; i < b + c; ++i) m = std::max(m, magnitude_bits(p[i]));
-    part[b == 0 ? 0 : 1] = m;
+    MagBits<T> m = 0;
+    for (long i = b; i < b + c; ++i) m = std::max(m, mag_bits(p[i]));
+    largest.set(b, m);
   });
-  return double(std::bit_cast<T>(std::max(part[0], part[1])));
+  return largest.value();
 }
 
 // "layer 2 weights" / "layer 1 bias gradients": the first block of the flat buffer `v` (in
@@ -181,21 +172,48 @@ class ProbeRecorder {
   std::size_t pos_ = 0;   // next ring slot to overwrite (0..last-1)
 };
 
-// A batch's mean loss and mean gradient (forward, loss, backward), for both loops.
-//
-// A batch of at least kShardRows rows whose products hold at least kShardWork
-// multiply-adds is cut into two fixed row halves (shards), whatever the thread count: each
-// shard's own propagator runs forward and backward on its rows (its gradient's sums divided
-// by the whole batch's rows), on its own thread when the pool has two, and the two gradients
-// are added in a fixed order (shard 0 + shard 1). The results do not depend on the thread
-// count, and a second thread gets half of every product of a mid-sized network, where the
-// column halves of propagate.cpp (from 2^21 multiply-adds per product) never start. The
-// mean loss is the row-weighted mean of the shards' losses.
-//   forward  shard s: Ŷ_s = net(X_s), ℓ_s = mean loss over its c_s rows
-//   backward shard s: g_s = (1/c)·Σ_(rows of s) ∂ℓ/∂θ;  g = g_0 + g_1,  ℓ = (c_0·ℓ_0 + c_1·ℓ_1)/c
+// Values per row in a propagator's layer buffers (Σ l_i), and multiply-adds per row of a
+// forward pass (Σ l_(i-1)·l_i).
+long total_width(const Architecture& a) {
+  long w = 0;
+  for (const int l : a.widths) w += l;
+  return w;
+}
+long row_work(const Architecture& a) {
+  long w = 0;
+  for (std::size_t l = 1; l < a.widths.size(); ++l) w += long(a.widths[l - 1]) * a.widths[l];
+  return w;
+}
+
+// Row halves, shared by fit's batches, its loss passes and predict's chunks. A block of at
+// least kShardRows rows whose products hold at least kShardWork multiply-adds is cut into
+// two fixed row halves (shards), whatever the thread count: each half runs through its own
+// propagator, on its own thread when the pool has two, and whatever the halves sum (the
+// gradient, the loss) is added in a fixed order (half 0 + half 1). So the results do not
+// depend on the thread count, and a second thread gets half of every product of a mid-sized
+// network, where the column halves of propagate.cpp (from 2^21 multiply-adds per product)
+// never start.
+//   forward  half s: Ŷ_s = net(X_s), ℓ_s = mean loss over its c_s rows
+//   backward half s: g_s = (1/c)·Σ_(rows of s) ∂ℓ/∂θ;  g = g_0 + g_1,  ℓ = (c_0·ℓ_0 + c_1·ℓ_1)/c
 constexpr long kShardRows = 16;
-constexpr long kShardWork = long(1) << 18;  // multiply-adds per batch (forward); below, a
+constexpr long kShardWork = long(1) << 18;  // multiply-adds per block (forward); below, a
                                             // wake-up costs about what the second thread saves
+bool cut_in_halves(long rows, long work_per_row) {
+  return rows >= kShardRows && rows * work_per_row >= kShardWork;
+}
+struct RowHalves {
+  long rows, first;  // first: the rows of half 0 (half 1 has rows - first)
+  explicit RowHalves(long n) : rows(n), first(n - n / 2) {}
+  long begin(int s) const { return s == 0 ? 0 : first; }
+  long count(int s) const { return s == 0 ? first : rows - first; }
+  // The mean over all rows from the halves' means.
+  double mean(const double half_mean[2]) const {
+    return (half_mean[0] * double(first) + half_mean[1] * double(rows - first)) / double(rows);
+  }
+};
+
+// A batch's mean loss and mean gradient (forward, loss, backward), for both loops, in row
+// halves (above) when the batch is large enough.
 template <class T>
 class BatchGradient {
  public:
@@ -203,15 +221,14 @@ class BatchGradient {
       : pool_(pool),
         l0_(arch.inputs()),
         ln_(arch.outputs()),
+        row_work_(row_work(arch)),
         shard_{Propagator<T>(arch), Propagator<T>(arch)} {
-    for (std::size_t l = 1; l < arch.widths.size(); ++l)
-      row_work_ += long(arch.widths[l - 1]) * arch.widths[l];
     for (Propagator<T>& p : shard_) {
       p.set_input_gradient(false);  // dL/dX is never read while training
       p.set_input_copy(false);      // X (the batch or the gather buffer) outlives the pass
     }
   }
-  bool sharded(long c) const { return c >= kShardRows && c * row_work_ >= kShardWork; }
+  bool sharded(long c) const { return cut_in_halves(c, row_work_); }
 
   struct Result {
     double loss;      // mean over the batch's rows
@@ -228,29 +245,27 @@ class BatchGradient {
       part(net, whole, x, y, order, 0, c, c, grad, yhat_out, y_out, gather_[0], loss);
       return {loss, largest_magnitude(grad.data(), grad.size(), pool_)};
     }
-    const long c0 = c - c / 2;
+    const RowHalves h(c);
     g1_.resize(grad.size());  // allocates once, with the first halved batch
     double loss[2] = {0, 0};
     // run_two: the first epoch's allocations (the shards' buffers) may throw.
     run_two(pool_, [&](int s) {
-      const long r0 = s == 0 ? 0 : c0, rc = s == 0 ? c0 : c - c0;
-      part(net, shard_[s], x, y, order, r0, rc, c, s == 0 ? grad : std::span<T>(g1_), yhat_out,
-           y_out, gather_[s], loss[s]);
+      part(net, shard_[s], x, y, order, h.begin(s), h.count(s), c,
+           s == 0 ? grad : std::span<T>(g1_), yhat_out, y_out, gather_[s], loss[s]);
     });
     // g = g_0 + g_1 and max|g| in one pass (halves on two threads for large networks).
     T* g = grad.data();
     const T* g1 = g1_.data();
-    MagnitudeBits<T> part_max[2] = {0, 0};
+    HalvesMax<T> largest;
     for_halves(pool_, long(grad.size()), long(1) << 13, [&](long b, long n) {
-      MagnitudeBits<T> m = 0;
+      MagBits<T> m = 0;
       for (long i = b; i < b + n; ++i) {
         g[i] += g1[i];
-        m = std::max(m, magnitude_bits(g[i]));
+        m = std::max(m, mag_bits(g[i]));
       }
-      part_max[b == 0 ? 0 : 1] = m;
+      largest.set(b, m);
     });
-    return {(loss[0] * double(c0) + loss[1] * double(c - c0)) / double(c),
-            double(std::bit_cast<T>(std::max(part_max[0], part_max[1])))};
+    return {h.mean(loss), largest.value()};
   }
 
   // The mean loss of c rows (forward only), in the same two row halves as run() would cut a
@@ -263,15 +278,15 @@ class BatchGradient {
       if (yhat_out) std::copy(out, out + c * ln_, yhat_out);
       return whole.loss(y);
     }
-    const long c0 = c - c / 2;
+    const RowHalves h(c);
     double loss[2] = {0, 0};
     run_two(pool_, [&](int s) {
-      const long r0 = s == 0 ? 0 : c0, rc = s == 0 ? c0 : c - c0;
+      const long r0 = h.begin(s), rc = h.count(s);
       const T* out = shard_[s].forward(net, x + r0 * l0_, rc);
       if (yhat_out) std::copy(out, out + rc * ln_, yhat_out + r0 * ln_);
       loss[s] = shard_[s].loss(y + r0 * ln_);
     });
-    return (loss[0] * double(c0) + loss[1] * double(c - c0)) / double(c);
+    return h.mean(loss);
   }
 
  private:
@@ -302,7 +317,7 @@ class BatchGradient {
   }
 
   WorkerPool* pool_;
-  long l0_, ln_, row_work_ = 0;
+  long l0_, ln_, row_work_;
   Propagator<T> shard_[2];
   std::vector<T> g1_;  // shard 1's gradient (sized by the first halved batch)
   Gather gather_[2];
@@ -435,9 +450,9 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
   // batch_mean: the batch losses' sum over the epoch, and (for the metrics) every batch's
   // predictions and targets in the order the batches saw them.
   const bool batch_mean = config.epoch_loss == EpochLoss::batch_mean && !lbfgs;
-  double epoch_loss_sum = 0;
-  long epoch_rows = 0;
-  std::vector<T> y_seen(batch_mean && callbacks.metrics && shuffled ? N * ln : 0);
+  double epoch_loss_sum = 0;  // Σ batch loss · batch rows over the epoch's batches
+  const bool keep_rows = batch_mean && callbacks.metrics;  // the batches' rows for the metrics
+  std::vector<T> y_seen(keep_rows && shuffled ? N * ln : 0);
   std::vector<T> yhat_train(callbacks.metrics ? N * ln : 0);
   std::vector<T> yhat_val(callbacks.metrics ? V * ln : 0);
   if (config.history.keep_records) h.epochs.reserve(std::size_t(config.epochs));
@@ -446,9 +461,8 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
   // of rows as large as fit in 2^18 values per layer buffer (1 MB in float; the largest
   // product's efficiency is reached well below that), at least a batch, at most
   // kPredictChunk: a wide network's pass then needs no more memory than its training.
-  long width = 0;
-  for (const int w : arch.widths) width += w;
-  const long chunk = std::clamp((long(1) << 18) / width, std::min(B, kPredictChunk), kPredictChunk);
+  const long chunk =
+      std::clamp((long(1) << 18) / total_width(arch), std::min(B, kPredictChunk), kPredictChunk);
   // Mean loss over all rows of `b`, forward in chunks; predictions copied out if asked.
   const auto mean_loss = [&](const Batch<T>& b, T* yhat) {
     double sum = 0, single = 0;
@@ -476,7 +490,7 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
     EpochRecord r;
     r.epoch = e;
     r.learning_rate = rate;
-    r.train_loss = batch_mean ? epoch_loss_sum / double(epoch_rows)
+    r.train_loss = batch_mean ? epoch_loss_sum / double(N)  // a completed epoch saw all N
                               : mean_loss(train, callbacks.metrics ? yhat_train.data() : nullptr);
     if (!std::isfinite(r.train_loss)) diverged(net, e, "", r.train_loss, hint);
     if (r.train_loss > explode_above)
@@ -538,20 +552,15 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
         for (long i = N - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
       }
       epoch_loss_sum = 0;
-      epoch_rows = 0;
       for (long start = 0; start < N; start += B) {
         if (stop_requested()) break;
         const long c = std::min(B, N - start);
-        const bool keep_rows = batch_mean && callbacks.metrics;
         const auto [loss, grad_max] = gradient.run(
             net, shuffled ? train.x : train.x + start * l0,
             shuffled ? train.y : train.y + start * ln, shuffled ? order.data() + start : nullptr, c,
             grad, pass, keep_rows ? yhat_train.data() + start * ln : nullptr,
-            keep_rows && shuffled ? y_seen.data() + start * ln : nullptr);
-        if (batch_mean) {
-          epoch_loss_sum += loss * double(c);
-          epoch_rows += c;
-        }
+            y_seen.empty() ? nullptr : y_seen.data() + start * ln);
+        if (batch_mean) epoch_loss_sum += loss * double(c);
         if (!std::isfinite(loss) || !std::isfinite(grad_max))
           diverged(net, e, first_non_finite(net, grad.data(), true), loss, hint);
         // The parameters are copied (to be put back after a non-finite update) only when the
@@ -631,15 +640,12 @@ std::vector<T> predict(const Network<T>& net, const T* x, long rows) {
   std::vector<T> out(std::size_t(rows) * ln);
   if (rows == 0) return out;
   require(x != nullptr, "predict: x must not be null");
-  // A chunk of at least 2·kShardRows rows and kShardWork multiply-adds is cut into two fixed
-  // row halves (whatever the thread count, as fit's batches: the outputs do not depend on
-  // it), each through its own propagator, on two threads with ANNLAB_THREADS >= 2; a smaller
-  // chunk (one row) goes through `whole`, whose large products are cut into column halves.
+  // A chunk large enough is cut into row halves as fit's batches are (cut_in_halves: the
+  // outputs do not depend on the thread count), each through its own propagator, on two
+  // threads with ANNLAB_THREADS >= 2; a smaller chunk (one row) goes through `whole`, whose
+  // large products are cut into column halves.
   const Architecture& arch = net.architecture();
-  long width = 0, row_work = 0;
-  for (const int w : arch.widths) width += w;
-  for (std::size_t l = 1; l < arch.widths.size(); ++l)
-    row_work += long(arch.widths[l - 1]) * arch.widths[l];
+  const long width = total_width(arch), work = row_work(arch);
   // The propagators (and the pool) are kept per thread and architecture between calls while
   // their buffers are small (no allocation, no page faults per call); a wide network gets
   // fresh ones. Buffers: z and a of a chunk in `whole`, and of half a chunk in each half.
@@ -667,14 +673,14 @@ std::vector<T> predict(const Network<T>& net, const T* x, long rows) {
     k.pool = std::make_unique<WorkerPool>(2);
   for (long r = 0; r < rows; r += kPredictChunk) {
     const long c = std::min(kPredictChunk, rows - r);
-    if (c < 2 * kShardRows || c * row_work < kShardWork) {
+    if (!cut_in_halves(c, work)) {
       const T* y = k.whole->forward(net, x + r * l0, c);
       std::copy(y, y + c * ln, out.begin() + r * ln);
       continue;
     }
-    const long c0 = c - c / 2;
+    const RowHalves h(c);
     run_two(k.pool.get(), [&](int s) {
-      const long r0 = r + (s == 0 ? 0 : c0), rc = s == 0 ? c0 : c - c0;
+      const long r0 = r + h.begin(s), rc = h.count(s);
       const T* y = k.half[s]->forward(net, x + r0 * l0, rc);
       std::copy(y, y + rc * ln, out.begin() + r0 * ln);
     });

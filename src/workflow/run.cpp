@@ -514,14 +514,10 @@ std::pair<Network<T>, History> train_network(const Architecture& arch, const Run
   const std::vector<T> xt = as<T>(train.x), yt = as<T>(train.y), xv = as<T>(val.x),
                        yv = as<T>(val.y);
   TrainCallbacks<T> tcb;
-  // The buffers live as long as the callback: every epoch reuses them (fresh ones of the
-  // training rows' size were new pages to fault in, epoch after epoch: 10 % of a digits fit).
-  std::vector<double> yhat_buffer, y_buffer;
-  tcb.metrics = [&pre, &yhat_buffer, &y_buffer](const T* yhat, const T* y, long rows) {
+  tcb.metrics = [&pre](const T* yhat, const T* y, long rows) {
     const long k = pre.outputs();
-    yhat_buffer.assign(yhat, yhat + rows * k);
-    y_buffer.assign(y, y + rows * k);
-    return flat_metrics(metrics_of(pre, yhat_buffer, y_buffer, rows));
+    return flat_metrics(metrics_of(pre, std::vector<double>(yhat, yhat + rows * k),
+                                   std::vector<double>(y, y + rows * k), rows));
   };
   const int epochs = c.train.epochs;
   if (cb.on_epoch) tcb.on_epoch = [&cb, epochs](const EpochRecord& r) { cb.on_epoch(r, epochs); };

@@ -512,22 +512,17 @@ void Dashboard::Impl::routes() {
       send(res, s->describe(/*with_network=*/false));
     });
   });
-  server.Post(sid + "/pause", [this](const Request& req, Response& res) {
-    handle(res, [&] {
-      check_keys(body_object(req), {}, "request");
-      auto s = find(req.matches[1]);
-      s->pause();
-      send(res, s->describe(/*with_network=*/false));
+  // pause and reset: no keys; the session without its network once done.
+  for (const auto& [name, action] :
+       {std::pair{"/pause", &Session::pause}, std::pair{"/reset", &Session::reset}})
+    server.Post(sid + name, [this, action](const Request& req, Response& res) {
+      handle(res, [&] {
+        check_keys(body_object(req), {}, "request");
+        auto s = find(req.matches[1]);
+        ((*s).*action)();
+        send(res, s->describe(/*with_network=*/false));
+      });
     });
-  });
-  server.Post(sid + "/reset", [this](const Request& req, Response& res) {
-    handle(res, [&] {
-      check_keys(body_object(req), {}, "request");
-      auto s = find(req.matches[1]);
-      s->reset();
-      send(res, s->describe(/*with_network=*/false));
-    });
-  });
   server.Get(sid + "/history", [this](const Request& req, Response& res) {
     handle(res, [&] {
       const long since = query_integer(req, "since", -1, -1, 1'000'000'000);
