@@ -38,8 +38,9 @@ int default_threads() {
 
 namespace {
 
-// How long an idle thread watches for work before it sleeps.
-constexpr std::chrono::microseconds kSpin{50};
+// How long an idle thread watches for work before it sleeps; after wake() (a run is coming
+// once the caller's serial work is done), longer: fit's epoch end takes 60-80 µs on digits.
+constexpr std::chrono::microseconds kSpin{50}, kWokenSpin{250};
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -49,10 +50,10 @@ inline void cpu_relax() {
 #endif
 }
 
-// Spins until ready() or kSpin has passed; returns ready()'s last answer.
+// Spins until ready() or `spin` has passed; returns ready()'s last answer.
 template <class Ready>
-bool watch(Ready&& ready) {
-  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+bool watch(Ready&& ready, std::chrono::microseconds spin = kSpin) {
+  const auto deadline = std::chrono::steady_clock::now() + spin;
   for (;;) {
     for (int i = 0; i < 16; ++i) {
       if (ready()) return true;
@@ -76,7 +77,8 @@ struct WorkerPool::State {
   std::atomic<int> pending{0};      // worker shares of the current run not yet finished
   std::atomic<int> sleepers{0};     // workers asleep on `start` (or about to be)
   std::atomic<bool> caller_sleeps{false};
-  bool quit = false;  // read after a generation change
+  std::atomic<long> alarms{0};  // bumped by wake(): sleepers get up and watch again
+  bool quit = false;            // read after a generation change
   // The current run, written before `generation` is bumped, read after it changed.
   int tasks = 0;
   void (*call)(const void*, int) = nullptr;
@@ -88,15 +90,28 @@ WorkerPool::WorkerPool(int threads) : threads_(threads < 1 ? 1 : threads), state
   State& s = *state_;
   for (int t = 1; t < threads_; ++t)
     s.workers.emplace_back([&s, t, n = threads_] {
-      long seen = 0;
+      long seen = 0, alarm_seen = 0;
+      std::chrono::microseconds spin = kSpin;
       for (;;) {
         const auto changed = [&] { return s.generation.load() != seen; };
-        if (!watch(changed)) {
+        const auto alarmed = [&] { return s.alarms.load() != alarm_seen; };
+        if (!watch(changed, spin)) {
+          if (alarmed()) {  // wake() while watching: a run is coming, watch for it
+            alarm_seen = s.alarms.load();
+            spin = kWokenSpin;
+            continue;
+          }
           std::unique_lock<std::mutex> lock(s.mutex);
           s.sleepers.fetch_add(1);
-          s.start.wait(lock, changed);
+          s.start.wait(lock, [&] { return changed() || alarmed(); });
           s.sleepers.fetch_sub(1);
+          if (!changed()) {  // woken by wake()
+            alarm_seen = s.alarms.load();
+            spin = kWokenSpin;
+            continue;
+          }
         }
+        spin = kSpin;
         seen = s.generation.load();
         if (s.quit) return;
         run_share(t, n, s.tasks, s.call, s.context);
@@ -117,6 +132,16 @@ WorkerPool::~WorkerPool() {
   }
   s.start.notify_all();
   for (std::thread& w : s.workers) w.join();
+}
+
+void WorkerPool::wake() {
+  if (threads_ == 1) return;
+  State& s = *state_;
+  s.alarms.fetch_add(1);  // seen by a watching worker when its watch ends
+  if (s.sleepers.load() > 0) {
+    std::lock_guard<std::mutex> lock(s.mutex);  // a sleeper is waiting, or about to
+    s.start.notify_all();
+  }
 }
 
 void WorkerPool::run_impl(int tasks, void (*call)(const void*, int), const void* context) {

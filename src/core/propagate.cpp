@@ -21,10 +21,9 @@ using RowVec = Eigen::Matrix<T, 1, Eigen::Dynamic>;
 // bench/bench_core: the Eigen call overhead is ~50 ns).
 constexpr long kSmallWork = 4096;
 
-// Products of at least this many multiply-adds (2M: below, a wake-up costs about what the
-// second thread saves) are cut into two fixed column halves
-// (whatever the thread count, so results do not depend on it) that two threads can run.
-constexpr long kSplitWork = long(1) << 21;
+// Products of at least `split_work` multiply-adds (Propagator::split_work_: 2M, or never)
+// are cut into two fixed column halves (whatever the thread count, so results do not depend
+// on it) that two threads can run.
 
 // The first half of n columns, rounded up to whole 64-byte vectors.
 inline long first_half(long n) {
@@ -34,9 +33,9 @@ inline long first_half(long n) {
 // Runs part(begin, count) on [0, first_half(n)) and the rest, on two threads when the pool
 // has them; one part [0, n) when the product is too small to cut.
 template <class F>
-void in_halves(WorkerPool* pool, long work, long n, F&& part) {
+void in_halves(WorkerPool* pool, long work, long split_work, long n, F&& part) {
   const long h = first_half(n);
-  if (work < kSplitWork || h >= n) return part(0L, n);
+  if (work < split_work || h >= n) return part(0L, n);
   const auto half = [&](int i) { i == 0 ? part(0L, h) : part(h, n - h); };
   if (pool)
     pool->run(2, half);
@@ -93,14 +92,14 @@ void small_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, lon
 
 template <class T, class Then>
 void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, long k,
-                   WorkerPool* pool, Then&& then) {
+                   WorkerPool* pool, long split_work, Then&& then) {
   if (B * p * k < kSmallWork) {
     small_forward(A, W, b, Z, B, p, k);
     return then(0L, k);
   }
   // Columns [j0, j0 + c) of Z: the bias first, then the GEMM accumulates onto it (no
   // zero-fill pass, no bias pass).
-  in_halves(pool, B * p * k, k, [&](long j0, long c) {
+  in_halves(pool, B * p * k, split_work, k, [&](long j0, long c) {
     Strided<T> z(Z + j0, B, c, Eigen::OuterStride<>(k));
     z.rowwise() = Eigen::Map<const RowVec<T>>(b + j0, c);
     z.noalias() += Eigen::Map<const RowMat<T>>(A, B, p) *
@@ -168,7 +167,7 @@ void small_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
 
 template <class T, class Then>
 void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_prev, long B, long p,
-                    long k, T inv, WorkerPool* pool, Then&& then) {
+                    long k, T inv, WorkerPool* pool, long split_work, Then&& then) {
   if (B * p * k < kSmallWork) {
     small_backward(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
     return then(0L, p);
@@ -197,7 +196,7 @@ void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
     then(i0, c);
   };
   const long hk = first_half(k), hp = first_half(p);
-  if (B * p * k < kSplitWork || (hk >= k && hp >= p)) {
+  if (B * p * k < split_work || (hk >= k && hp >= p)) {
     weight_rows(0L, k);
     return input_columns(0L, p);
   }
@@ -331,8 +330,9 @@ const T* Propagator<T>::forward(const Network<T>& net, const T* x, long batch) {
         for (long r = 0; r < batch; ++r)
           activation_forward(act, zl + r * k + j0, al + r * k + j0, 1, c);
     };
-    dense_forward(a(l - 1), net.weights(l), net.biases(l), zl, batch, p, k, pool, activate);
-    if (act.kind == ActivationKind::softmax && first_half(k) < k && batch * p * k >= kSplitWork)
+    dense_forward(a(l - 1), net.weights(l), net.biases(l), zl, batch, p, k, pool, split_work_,
+                  activate);
+    if (act.kind == ActivationKind::softmax && first_half(k) < k && batch * p * k >= split_work_)
       activation_forward(act, zl, al, batch, k);
   }
   return a_[n].data();
@@ -394,7 +394,7 @@ void Propagator<T>::backward(const Network<T>& net, const T* y, std::span<T> gra
     };
     dense_backward(a(l - 1), net.weights(l), dz_[l].data(), grad.data() + wo, grad.data() + bo,
                    l > 1 || input_gradient_ ? da_[l - 1].data() : nullptr, B, p, k, inv,
-                   pool_.get(), through);
+                   pool_.get(), split_work_, through);
   }
   has_backward_ = true;
 }

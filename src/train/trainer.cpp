@@ -226,6 +226,7 @@ class BatchGradient {
     for (Propagator<T>& p : shard_) {
       p.set_input_gradient(false);  // dL/dX is never read while training
       p.set_input_copy(false);      // X (the batch or the gather buffer) outlives the pass
+      p.set_product_halves(false);  // a half runs on a thread of its own (or after the other)
     }
   }
   bool sharded(long c) const { return cut_in_halves(c, row_work_); }
@@ -487,6 +488,10 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
   int since_best = 0;
   // The epoch end shared by both loops. Returns true when early stopping ends training.
   const auto end_epoch = [&](int e, double rate, Clock::time_point t0, const std::string& hint) {
+    // The metrics and callbacks below run on this thread alone, often for longer than the
+    // workers watch: wake them now, so that the next run (the validation pass, the next
+    // epoch's first batch) finds them awake instead of paying for their wake-up then.
+    if (pool) pool->wake();
     EpochRecord r;
     r.epoch = e;
     r.learning_rate = rate;
@@ -662,6 +667,7 @@ std::vector<T> predict(const Network<T>& net, const T* x, long rows) {
     for (auto& h : k.half) {
       h = std::make_unique<Propagator<T>>(arch);
       h->set_input_copy(false);  // x outlives the call
+      h->set_product_halves(false);
     }
     k.whole->set_input_copy(false);
   }

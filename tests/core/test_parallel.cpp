@@ -56,6 +56,29 @@ TEST(Parallel, RunsAfterSleepingAndLongTasksAreNeitherLostNorRepeated) {
   }
 }
 
+// wake() (a heads-up before serial work): with the workers watching, asleep, or woken and
+// already asleep again, and on a pool with no worker; runs that follow at any distance
+// still run every task once, and a pool that was woken and never used shuts down.
+TEST(Parallel, WakeBeforeARunLosesNothing) {
+  using namespace std::chrono_literals;
+  for (const int threads : {1, 2, 3}) {
+    WorkerPool pool(threads);
+    for (int run = 0; run < 60; ++run) {
+      if (run % 3 == 0) std::this_thread::sleep_for(200us);  // workers asleep
+      pool.wake();
+      if (run % 4 == 1) std::this_thread::sleep_for(100us);  // serial work after the wake
+      if (run % 5 == 2) std::this_thread::sleep_for(600us);  // longer than woken workers watch
+      if (run % 7 == 3) pool.wake();                         // twice
+      std::atomic<int> count[3] = {0, 0, 0};
+      pool.run(threads, [&](int i) { count[std::size_t(i)].fetch_add(1); });
+      for (int i = 0; i < threads; ++i)
+        ASSERT_EQ(count[std::size_t(i)].load(), 1) << threads << " threads, run " << run;
+    }
+  }
+  WorkerPool idle(2);
+  idle.wake();
+}
+
 TEST(Parallel, ForHalvesCoversTheRangeOnce) {
   WorkerPool pool(2);
   for (const long n : {0L, 1L, 31L, 32L, 33L, 1000L, 100000L}) {

@@ -89,13 +89,14 @@ void expect_close(const T* fast, const std::vector<double>& ref, double rel,
 // value, every per-sample derivative, the loss and the batch-averaged parameter gradient.
 void compare_with_reference(const Network<double>& net, const std::vector<double>& x,
                             const std::vector<double>& y, long batch, const std::string& label,
-                            int threads = 1) {
+                            int threads = 1, bool product_halves = true) {
   SCOPED_TRACE(label);
   const Architecture& arch = net.architecture();
   const long l0 = arch.inputs(), ln = arch.outputs();
   const int n = arch.layers();
   Propagator<double> pass(arch);
   pass.set_threads(threads);
+  pass.set_product_halves(product_halves);
   pass.forward(net, x.data(), batch);
   std::vector<double> grad(net.layout().size, -7.0);  // garbage: backward must overwrite
   pass.backward(net, y.data(), grad);
@@ -242,6 +243,34 @@ TEST(Propagate, ThreadedProductsMatchReference) {
                              arch.describe() + ", threads " + std::to_string(threads), threads);
       if (HasFailure()) return;
     }
+}
+
+// With the product halves off (fit's row halves: trainer.cpp), the same products are one
+// call each, on any thread count: the reference's values, and the same bits on 1 and 2
+// threads.
+TEST(Propagate, UncutProductsMatchReferenceOnEveryThreadCount) {
+  std::mt19937_64 g(9);
+  for (const OutputChoice& out : output_choices()) {
+    const Architecture arch = wide_architecture(out);
+    Network<double> net(arch);
+    fill_parameters(net, g);
+    std::vector<double> x, y;
+    fill_data(arch, 96, g, x, y);
+    std::vector<std::vector<double>> grads;
+    for (const int threads : {1, 2}) {
+      compare_with_reference(net, x, y, 96,
+                             arch.describe() + " uncut, threads " + std::to_string(threads),
+                             threads, /*product_halves=*/false);
+      Propagator<double> pass(arch);
+      pass.set_threads(threads);
+      pass.set_product_halves(false);
+      pass.forward(net, x.data(), 96);
+      grads.emplace_back(net.layout().size);
+      pass.backward(net, y.data(), grads.back());
+    }
+    EXPECT_TRUE(grads[0] == grads[1]) << arch.describe();
+    if (HasFailure()) return;
+  }
 }
 
 // A product cut in two whose input side is too narrow to cut (16 columns): the derivative

@@ -41,6 +41,12 @@ class WorkerPool {
         static_cast<const void*>(&task));
   }
 
+  // A heads-up that a run is coming after some serial work of the caller's: sleeping
+  // workers get up now and watch for it for at most 250 µs, so that the run finds them
+  // awake instead of paying for a wake-up then (fit calls it as each epoch ends). Does
+  // nothing when no worker sleeps; a worker that sees no run in that time sleeps again.
+  void wake();
+
  private:
   void run_impl(int tasks, void (*call)(const void*, int), const void* context);
   struct State;
