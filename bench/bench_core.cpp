@@ -32,6 +32,8 @@ void time_forward_backward(benchmark::State& state, Propagator<float>& pass,
 void BM_ChapterStep(benchmark::State& state) {
   Network<double> net = chapter_network(13);
   Propagator<double> pass(net.architecture());
+  pass.set_input_gradient(false);  // as fit() and W1: training never reads dL/dX
+  pass.set_input_copy(false);      // x outlives each pass
   std::vector<double> grad(net.layout().size);
   const double x[3] = {0.5, 0.2, 0.7}, y[1] = {0.3};
   for (auto _ : state) {

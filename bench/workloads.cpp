@@ -126,6 +126,9 @@ void run_w1(const Options& o) {
   const double x[3] = {0.5, 0.2, 0.7}, y[1] = {0.3};
   Network<double> net = start;
   Propagator<double> pass(net.architecture());
+  // As fit() sets its propagators: training never reads dL/dX, and x outlives each pass.
+  pass.set_input_gradient(false);
+  pass.set_input_copy(false);
   std::vector<double> grad(net.layout().size);
   const auto runs = repeat(
       [&] {

@@ -90,6 +90,14 @@ void small_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, lon
   small_forward_loops(A, W, b, Z, B, p, k);
 }
 
+// A copy of a few values (a tiny layer's identity activation) without a call to memmove,
+// which the compiler would make of a plain loop: the call costs more than the copy.
+template <class T>
+[[gnu::optimize("no-tree-loop-distribute-patterns")]] inline void copy_few(const T* from, T* to,
+                                                                           long n) {
+  for (long i = 0; i < n; ++i) to[i] = from[i];
+}
+
 template <class T, class Then>
 void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, long k,
                    WorkerPool* pool, long split_work, Then&& then) {
@@ -410,7 +418,10 @@ const T* Propagator<T>::forward_tiny(const Network<T>& net, const T* x, long bat
   for (int l = 1; l <= n; ++l) {
     const long p = arch_.widths[l - 1], k = arch_.widths[l];
     small_forward(a(l - 1), net.weights(l), net.biases(l), z_[l].data(), batch, p, k);
-    activation_forward(arch_.activations[l - 1], z_[l].data(), a_[l].data(), batch, k);
+    if (arch_.activations[l - 1].kind == ActivationKind::identity)
+      copy_few(z_[l].data(), a_[l].data(), batch * k);
+    else
+      activation_forward(arch_.activations[l - 1], z_[l].data(), a_[l].data(), batch, k);
   }
   return a_[n].data();
 }
@@ -423,6 +434,8 @@ void Propagator<T>::output_gradient(const T* y) {
   loss_gradient(arch_.loss, a_[n].data(), y, da_[n].data(), B, kn);
   if (arch_.loss == LossKind::softmax_cross_entropy) {
     softmax_cross_entropy_gradient(a_[n].data(), y, dz_[n].data(), B, kn);
+  } else if (arch_.activations[n - 1].kind == ActivationKind::identity && B * kn < 64) {
+    copy_few(da_[n].data(), dz_[n].data(), B * kn);
   } else {
     activation_backward(arch_.activations[n - 1], z_[n].data(), a_[n].data(), da_[n].data(),
                         dz_[n].data(), B, kn);
