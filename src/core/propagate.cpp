@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "annlab/core/error.hpp"
+#include "magnitude.hpp"
 
 namespace annlab {
 namespace {
@@ -128,7 +129,7 @@ template <class T>
 [[gnu::always_inline]] inline void small_backward_loops(const T* A, const T* W, const T* dZ, T* dW,
                                                         T* db, T* dA_prev, long B, long p, long k,
                                                         T inv) {
-  for (long r = 0; r < B; ++r) {
+  for (long r = 0; r < B && dW; ++r) {  // no dW: the nodes' derivatives only
     const T* ar = A + r * p;
     const T* gr = dZ + r * k;
     for (long j = 0; j < k; ++j) {
@@ -173,6 +174,32 @@ void small_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
     small_backward_loops(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
 }
 
+// db (c) = Σ_rows dZ (B x c, row stride k), rows in a fixed order (row 0, 1, ...),
+// vectorized across nodes (Eigen's colwise().sum() would pick its reduction order from the
+// buffer's alignment, so the same inputs could round differently from run to run). `first`
+// starts from 0, else the sums continue from db's values.
+template <class T>
+void column_sums(const T* dZ, long B, long c, long k, T* db, bool first) {
+  if (first) std::fill(db, db + c, T(0));
+  for (long r = 0; r < B; ++r) {
+    const T* gr = dZ + r * k;
+    for (long j = 0; j < c; ++j) db[j] += gr[j];
+  }
+}
+
+// dW (c x p) = inv·dZᵀ·A, or += with `accumulate` (dZ: B x c with row stride k; A: B x p).
+template <class T>
+void gemm_weight_rows(const T* A, const T* dZ, long k, T* dW, long B, long p, long c, T inv,
+                      bool accumulate) {
+  const auto product = inv * (ConstStrided<T>(dZ, B, c, Eigen::OuterStride<>(k)).transpose() *
+                              Eigen::Map<const RowMat<T>>(A, B, p));
+  Eigen::Map<RowMat<T>> w(dW, c, p);
+  if (accumulate)
+    w.noalias() += product;
+  else
+    w.noalias() = product;
+}
+
 template <class T, class Then>
 void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_prev, long B, long p,
                     long k, T inv, WorkerPool* pool, long split_work, Then&& then) {
@@ -180,21 +207,14 @@ void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
     small_backward(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
     return then(0L, p);
   }
-  // db sums rows in a fixed order (row 0, 1, ...), vectorized across nodes: Eigen's
-  // colwise().sum() would pick its reduction order from the buffer's alignment, so the same
-  // inputs could round differently from run to run.
-  std::fill(db, db + k, T(0));
-  for (long r = 0; r < B; ++r) {
-    const T* gr = dZ + r * k;
-    for (long j = 0; j < k; ++j) db[j] += gr[j];
-  }
-  for (long j = 0; j < k; ++j) db[j] *= inv;
+  // No dW (backward_nodes): dA_prev and then() only.
+  if (dW) column_sums(dZ, B, k, k, db, /*first=*/true);
+  if (dW)
+    for (long j = 0; j < k; ++j) db[j] *= inv;
   // Rows [j0, j0 + c) of dW (nodes j0.., columns of dZ; inv rides in the GEMM's alpha), then
   // columns [i0, i0 + c) of dA_prev: half i of each on thread i, in one wake-up.
   const auto weight_rows = [&](long j0, long c) {
-    Eigen::Map<RowMat<T>>(dW + j0 * p, c, p).noalias() =
-        inv * (ConstStrided<T>(dZ + j0, B, c, Eigen::OuterStride<>(k)).transpose() *
-               Eigen::Map<const RowMat<T>>(A, B, p));
+    if (dW) gemm_weight_rows(A, dZ + j0, k, dW + j0 * p, B, p, c, inv, /*accumulate=*/false);
   };
   const auto input_columns = [&](long i0, long c) {
     if (dA_prev)
@@ -362,17 +382,28 @@ void Propagator<T>::backward(const Network<T>& net, const T* y, std::span<T> gra
   if (mean_rows < 1)
     throw UsageError("backward pass: rows to average over must be >= 1 (got " +
                      std::to_string(mean_rows) + ")");
-  if (batch_ == 0) throw UsageError("backward pass needs a forward pass first");
   if (grad.size() != net.layout().size)
     throw UsageError("gradient buffer has " + std::to_string(grad.size()) +
                      " entries, the network has " + std::to_string(net.layout().size) +
                      " parameters");
+  backward_pass(net, y, grad.data(), mean_rows);
+}
+
+template <class T>
+void Propagator<T>::backward_nodes(const Network<T>& net, const T* y) {
+  backward_pass(net, y, nullptr, batch_);
+}
+
+// The backward pass; with a null `grad`, the nodes' derivatives only (no dW, no db).
+template <class T>
+void Propagator<T>::backward_pass(const Network<T>& net, const T* y, T* grad, long mean_rows) {
+  if (batch_ == 0) throw UsageError("backward pass needs a forward pass first");
   reserve_backward(batch_);
   const int n = arch_.layers();
   const long B = batch_;
   const T inv = T(1) / static_cast<T>(mean_rows);
   if (tiny(B)) {
-    backward_tiny(net, y, grad.data(), inv);
+    backward_tiny(net, y, grad, inv);
     has_backward_ = true;
     return;
   }
@@ -400,7 +431,8 @@ void Propagator<T>::backward(const Network<T>& net, const T* y, std::span<T> gra
           activation_backward(act, z + o, av + o, d + o, out + o, 1, c);
         }
     };
-    dense_backward(a(l - 1), net.weights(l), dz_[l].data(), grad.data() + wo, grad.data() + bo,
+    dense_backward(a(l - 1), net.weights(l), dz_[l].data(), grad ? grad + wo : nullptr,
+                   grad ? grad + bo : nullptr,
                    l > 1 || input_gradient_ ? da_[l - 1].data() : nullptr, B, p, k, inv,
                    pool_.get(), split_work_, through);
   }
@@ -452,15 +484,77 @@ void Propagator<T>::backward_tiny(const Network<T>& net, const T* y, T* grad, T 
   for (int l = n; l >= 1; --l) {
     const long p = arch_.widths[l - 1], k = arch_.widths[l];
     T* dA_prev = l > 1 || input_gradient_ ? da_[l - 1].data() : nullptr;
-    small_backward(a(l - 1), net.weights(l), dz_[l].data(), grad + lay.weight_offset[l - 1],
-                   grad + lay.bias_offset[l - 1], dA_prev, B, p, k, inv);
+    small_backward(a(l - 1), net.weights(l), dz_[l].data(),
+                   grad ? grad + lay.weight_offset[l - 1] : nullptr,
+                   grad ? grad + lay.bias_offset[l - 1] : nullptr, dA_prev, B, p, k, inv);
     if (l > 1)
       activation_backward(arch_.activations[l - 2], z_[l - 1].data(), a_[l - 1].data(),
                           da_[l - 1].data(), dz_[l - 1].data(), B, p);
   }
 }
 
+template <class T>
+double node_half_gradient(const Network<T>& net, std::span<const Propagator<T>* const> parts,
+                          std::span<T> grad, long mean_rows, int half) {
+  const Architecture& arch = net.architecture();
+  if (parts.empty()) throw UsageError("node_half_gradient: no parts");
+  if (mean_rows < 1 || (half != 0 && half != 1))
+    throw UsageError("node_half_gradient: rows to average over must be >= 1 and half 0 or 1");
+  if (grad.size() != net.layout().size)
+    throw UsageError("gradient buffer has " + std::to_string(grad.size()) +
+                     " entries, the network has " + std::to_string(net.layout().size) +
+                     " parameters");
+  for (const Propagator<T>* q : parts)
+    if (!q->has_backward() || !same_architecture(q->architecture(), arch))
+      throw UsageError("node_half_gradient: every part needs backward_nodes on " + arch.describe() +
+                       " first");
+  const T inv = T(1) / static_cast<T>(mean_rows);
+  const ParameterLayout& lay = net.layout();
+  MagBits<T> largest = 0;
+  for (int l = 1; l <= arch.layers(); ++l) {
+    const long p = arch.widths[l - 1], k = arch.widths[l];
+    const long first = k - k / 2;  // rows of dW: any cut keeps each row contiguous
+    const long j0 = half == 0 ? 0 : first, c = half == 0 ? first : k - first;
+    if (c == 0) continue;
+    T* dW = grad.data() + lay.weight_offset[l - 1] + j0 * p;
+    T* db = grad.data() + lay.bias_offset[l - 1] + j0;
+    for (std::size_t s = 0; s < parts.size(); ++s) {
+      const Propagator<T>& q = *parts[s];
+      const long B = q.batch();
+      const T* dZ = q.dz(l) + j0;  // B x c, row stride k
+      const T* A = q.a(l - 1);
+      column_sums(dZ, B, c, k, db, /*first=*/s == 0);
+      if (B * p * c >= kSmallWork) {
+        gemm_weight_rows(A, dZ, k, dW, B, p, c, inv, /*accumulate=*/s > 0);
+        continue;
+      }
+      for (long r = 0; r < B; ++r) {  // small: plain loops, the first row assigns
+        const T* ar = A + r * p;
+        for (long j = 0; j < c; ++j) {
+          const T g = dZ[r * k + j] * inv;
+          T* dwj = dW + j * p;
+          if (r == 0 && s == 0)
+            for (long i = 0; i < p; ++i) dwj[i] = g * ar[i];
+          else
+            for (long i = 0; i < p; ++i) dwj[i] += g * ar[i];
+        }
+      }
+    }
+    for (long j = 0; j < c; ++j) db[j] *= inv;
+    // max |g| over this layer's rows while they are in cache
+    for (long i = 0; i < c * p; ++i) largest = std::max(largest, mag_bits(dW[i]));
+    for (long j = 0; j < c; ++j) largest = std::max(largest, mag_bits(db[j]));
+  }
+  return magnitude<T>(largest);
+}
+
 template class Propagator<float>;
 template class Propagator<double>;
+template double node_half_gradient<float>(const Network<float>&,
+                                          std::span<const Propagator<float>* const>,
+                                          std::span<float>, long, int);
+template double node_half_gradient<double>(const Network<double>&,
+                                           std::span<const Propagator<double>* const>,
+                                           std::span<double>, long, int);
 
 }  // namespace annlab

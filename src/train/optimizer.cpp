@@ -12,9 +12,9 @@
 #include <limits>
 #include <type_traits>
 
+#include "../core/magnitude.hpp"
 #include "annlab/core/error.hpp"
 #include "annlab/train/gd.hpp"
-#include "magnitude.hpp"
 
 namespace annlab {
 namespace {

@@ -643,4 +643,80 @@ TEST(Propagate, PartsOfABatchAddUpToItsMeanGradient) {
   EXPECT_THROW(part.backward(net, y.data(), g0, 0), UsageError);
 }
 
+// node_half_gradient: the two node halves of every layer, from row parts that only ran
+// backward_nodes, make the whole batch's mean gradient (the reference path's, row by row),
+// for small layers (plain loops) and wide ones (the GEMM), with 1 to 3 parts; each half
+// writes only its own entries and reports max|g| over them; NaN comes through.
+TEST(Propagate, NodeHalvesOfRowPartsMakeTheMeanGradient) {
+  std::mt19937_64 g(21);
+  const auto hidden = hidden_activations();
+  for (const std::vector<int>& widths :
+       {std::vector<int>{6, 9, 3}, std::vector<int>{40, 70, 33, 1}, std::vector<int>{5, 1}}) {
+    std::vector<Activation> acts(widths.size() - 1, hidden[2]);
+    acts.back() = Activation::of(ActivationKind::identity);
+    const Architecture arch{widths, acts, LossKind::half_squared_error};
+    Network<double> net(arch);
+    fill_parameters(net, g);
+    const long B = 37;
+    std::vector<double> x, y;
+    fill_data(arch, B, g, x, y);
+    // The reference: the mean over the rows of the naive path's per-row gradients.
+    std::vector<double> mean(net.layout().size, 0.0);
+    for (long r = 0; r < B; ++r) {
+      const auto ref = reference::forward_backward(
+          arch, net.parameters(),
+          std::span<const double>(x).subspan(std::size_t(r * widths[0]), std::size_t(widths[0])),
+          std::span<const double>(y).subspan(std::size_t(r * widths.back()),
+                                             std::size_t(widths.back())));
+      for (std::size_t i = 0; i < mean.size(); ++i) mean[i] += ref.grad[i] / double(B);
+    }
+    for (const std::vector<long>& cuts :
+         {std::vector<long>{0, B}, std::vector<long>{0, 19, B}, std::vector<long>{0, 5, 30, B}}) {
+      std::vector<Propagator<double>> owners;
+      for (std::size_t s = 0; s + 1 < cuts.size(); ++s) owners.emplace_back(arch);
+      std::vector<const Propagator<double>*> parts;
+      for (std::size_t s = 0; s + 1 < cuts.size(); ++s) {
+        const long r0 = cuts[s], rc = cuts[s + 1] - cuts[s];
+        owners[s].forward(net, x.data() + r0 * widths[0], rc);
+        owners[s].backward_nodes(net, y.data() + r0 * widths.back());
+        parts.push_back(&owners[s]);
+      }
+      std::vector<double> grad(net.layout().size, 7.0);  // 7: not written yet
+      const double m0 = node_half_gradient<double>(net, parts, grad, B, 0);
+      const std::vector<double> after_first = grad;
+      const double m1 = node_half_gradient<double>(net, parts, grad, B, 1);
+      double largest = 0;
+      for (std::size_t i = 0; i < grad.size(); ++i) {
+        EXPECT_NEAR(grad[i], mean[i], 1e-13) << arch.describe() << " parts " << parts.size();
+        largest = std::max(largest, std::abs(grad[i]));
+      }
+      EXPECT_EQ(std::max(m0, m1), largest);
+      // Half 0 wrote the first l - l/2 nodes of every layer and left the rest (weights and
+      // bias of the last l/2 nodes) to half 1.
+      std::size_t untouched = 0, half_1 = 0;
+      for (std::size_t i = 0; i < grad.size(); ++i) untouched += after_first[i] == 7.0;
+      for (std::size_t l = 1; l < widths.size(); ++l)
+        half_1 += std::size_t(widths[l] / 2) * std::size_t(widths[l - 1] + 1);
+      EXPECT_EQ(untouched, half_1) << arch.describe();
+      if (HasFailure()) return;
+    }
+  }
+  // A NaN in the data reaches max|g|; a part without backward_nodes is refused.
+  const Architecture arch{
+      {3, 4, 1},
+      {Activation::of(ActivationKind::tanh), Activation::of(ActivationKind::identity)},
+      LossKind::half_squared_error};
+  Network<double> net(arch);
+  fill_parameters(net, g);
+  std::vector<double> x{0.1, std::nan(""), 0.3}, y{0.5}, grad(net.layout().size);
+  Propagator<double> part(arch), fresh(arch);
+  part.forward(net, x.data(), 1);
+  part.backward_nodes(net, y.data());
+  const Propagator<double>* one[1] = {&part};
+  EXPECT_TRUE(std::isnan(node_half_gradient<double>(net, one, grad, 1, 0)));
+  const Propagator<double>* unready[1] = {&fresh};
+  EXPECT_THROW(node_half_gradient<double>(net, unready, grad, 1, 0), UsageError);
+  EXPECT_THROW(node_half_gradient<double>(net, one, grad, 1, 2), UsageError);
+}
+
 }  // namespace

@@ -644,8 +644,8 @@ namespace {
 
 // Threads (TrainConfig::threads) change nothing in the results: a network wide enough that
 // its products are cut in two (parallel.hpp), trained with 1, 2 and 3 threads.
-TEST(Fit, EveryThreadCountGivesTheSameBits) {
-  const long N = 96, l0 = 300;
+void same_bits_on_every_thread_count(long l0) {
+  const long N = 96;
   std::vector<float> x(std::size_t(N * l0)), y(std::size_t(N * 4), 0.0f);
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(std::sin(double(i) * 0.37));
   for (long r = 0; r < N; ++r) y[std::size_t(r * 4 + r % 4)] = 1.0f;
@@ -670,6 +670,15 @@ TEST(Fit, EveryThreadCountGivesTheSameBits) {
   for (std::size_t t = 1; t < params.size(); ++t) {
     EXPECT_TRUE(params[t] == params[0]) << "threads " << t + 1;
     EXPECT_EQ(losses[t], losses[0]);
+  }
+}
+
+TEST(Fit, EveryThreadCountGivesTheSameBits) {
+  // 300 inputs: 0.44 MB of gradient (each half's gradient, added); 1100: 1.26 MB
+  // (node_half_gradient).
+  for (const long l0 : {300L, 1100L}) {
+    SCOPED_TRACE(l0);
+    same_bits_on_every_thread_count(l0);
   }
 }
 
@@ -818,25 +827,31 @@ TEST(Fit, BatchMeanMetricsPairEachPredictionWithItsTarget) {
 }
 
 // A batch cut into two row halves gives the reference path's mean gradient (one full-batch
-// gd step of every optimizer-free kind: θ1 = θ0 - η·ḡ), float and double, at 1 and 2 threads.
+// gd step of every optimizer-free kind: θ1 = θ0 - η·ḡ), float and double, at 1 and 2 threads;
+// for a small network (each half's gradient, added) and a large one (1.15 MB of double
+// gradient: node_half_gradient; its float twin, 0.58 MB, is small).
 TEST(Fit, HalvedBatchesGiveTheReferenceGradient) {
   const WideProblem d;
-  for (const int threads : {1, 2}) {
-    Network<double> net = testdata::tanh_network<double>({24, 64, 32, 1}, 5);
-    std::vector<double> theta = params_of(net);
-    TrainConfig c = gd_config(0.1, 1, 0);
-    c.threads = threads;
-    fit<double>(net, d.batch(), {}, c);
-    reference_gd_batch(net.architecture(), theta, d.x, d.y, 0, d.rows, 0.1);
-    for (std::size_t i = 0; i < theta.size(); ++i)
-      ASSERT_NEAR(net.parameters()[i], theta[i], 1e-13) << "threads " << threads << ", " << i;
+  for (const std::vector<int>& widths :
+       {std::vector<int>{24, 64, 32, 1}, std::vector<int>{24, 512, 256, 1}})
+    for (const int threads : {1, 2}) {
+      Network<double> net = testdata::tanh_network<double>(widths, 5);
+      std::vector<double> theta = params_of(net);
+      TrainConfig c = gd_config(0.1, 1, 0);
+      c.threads = threads;
+      fit<double>(net, d.batch(), {}, c);
+      reference_gd_batch(net.architecture(), theta, d.x, d.y, 0, d.rows, 0.1);
+      for (std::size_t i = 0; i < theta.size(); ++i)
+        ASSERT_NEAR(net.parameters()[i], theta[i], 1e-13)
+            << net.architecture().describe() << ", threads " << threads << ", " << i;
 
-    Network<float> nf = testdata::tanh_network<float>({24, 64, 32, 1}, 5);
-    const std::vector<float> xf(d.x.begin(), d.x.end()), yf(d.y.begin(), d.y.end());
-    fit<float>(nf, {xf.data(), yf.data(), d.rows}, {}, c);
-    for (std::size_t i = 0; i < theta.size(); ++i)
-      ASSERT_NEAR(nf.parameters()[i], theta[i], 2e-6) << "float, threads " << threads << ", " << i;
-  }
+      Network<float> nf = testdata::tanh_network<float>(widths, 5);
+      const std::vector<float> xf(d.x.begin(), d.x.end()), yf(d.y.begin(), d.y.end());
+      fit<float>(nf, {xf.data(), yf.data(), d.rows}, {}, c);
+      for (std::size_t i = 0; i < theta.size(); ++i)
+        ASSERT_NEAR(nf.parameters()[i], theta[i], 2e-6)
+            << nf.architecture().describe() << " float, threads " << threads << ", " << i;
+    }
 }
 
 }  // namespace

@@ -32,6 +32,9 @@ class Propagator {
   // The same with the gradient's sums divided by `mean_rows` instead of the batch's rows: a
   // part of a larger batch (its rows' share of that batch's mean gradient).
   void backward(const Network<T>& net, const T* y, std::span<T> grad, long mean_rows);
+  // The backward pass without the parameter gradients: dz and da of every layer only, for a
+  // part of a batch whose gradient node_half_gradient (below) sums over all parts.
+  void backward_nodes(const Network<T>& net, const T* y);
 
   // Whether backward also computes dL/dX (the input nodes' derivatives, da(0)). Training
   // never reads them, and for a wide first layer they cost a GEMM as large as dW's; the
@@ -74,7 +77,8 @@ class Propagator {
   // bits, without the general path's per-layer bookkeeping (a third of the chapter's step).
   bool tiny(long batch) const { return batch * largest_product_ < tiny_limit_; }
   const T* forward_tiny(const Network<T>& net, const T* x, long batch);
-  void backward_tiny(const Network<T>& net, const T* y, T* grad, T inv);
+  void backward_tiny(const Network<T>& net, const T* y, T* grad, T inv);  // grad may be null
+  void backward_pass(const Network<T>& net, const T* y, T* grad, long mean_rows);
   void output_gradient(const T* y);            // da(n) and dz(n) from the targets
   long largest_product_ = 0, tiny_limit_ = 0;  // max p·k over the layers; set by the ctor
   Architecture arch_;
@@ -92,5 +96,25 @@ class Propagator {
 
 extern template class Propagator<float>;
 extern template class Propagator<double>;
+
+// The mean gradient of a batch cut into row parts, each run through a propagator of its own
+// (forward, then backward_nodes), for the nodes of one of two fixed halves of every layer
+// (`half` 0: the first l - l/2 nodes, 1: the rest), so that two threads can write the two
+// halves at once:
+//   dW_l[j] = (1/mean_rows)·Σ_parts dZ_lᵀ[j]·A_(l-1),  db_l[j] = (1/mean_rows)·Σ_parts Σ_rows
+//   dZ_l[·, j]
+// the parts added in their order (the first assigns, the next accumulate), into `grad`
+// (parameter layout; the other half's entries are left alone). Returns max |g| over the
+// entries written (+inf or NaN when one is not finite), while they are still in cache.
+// fit's row halves use it (trainer.cpp): one gradient buffer, written once.
+template <class T>
+double node_half_gradient(const Network<T>& net, std::span<const Propagator<T>* const> parts,
+                          std::span<T> grad, long mean_rows, int half);
+extern template double node_half_gradient<float>(const Network<float>&,
+                                                 std::span<const Propagator<float>* const>,
+                                                 std::span<float>, long, int);
+extern template double node_half_gradient<double>(const Network<double>&,
+                                                  std::span<const Propagator<double>* const>,
+                                                  std::span<double>, long, int);
 
 }  // namespace annlab

@@ -1,5 +1,6 @@
 // |x| as an ordered bit pattern, for maxima over the parameters, gradients and optimizer
-// state (trainer.cpp's divergence checks, optimizer.cpp's step bounds). Internal header.
+// state (trainer.cpp's divergence checks, optimizer.cpp's step bounds, propagate.cpp's
+// gradient of row parts). Internal header of core and train.
 //
 // The sign bit cleared: an integer max over these vectorizes (a floating-point max reduction
 // would not), and inf and NaN come out above every finite magnitude, so the largest is +inf
