@@ -77,8 +77,9 @@ struct WorkerPool::State {
   std::atomic<int> pending{0};      // worker shares of the current run not yet finished
   std::atomic<int> sleepers{0};     // workers asleep on `start` (or about to be)
   std::atomic<bool> caller_sleeps{false};
-  std::atomic<long> alarms{0};  // bumped by wake(): sleepers get up and watch again
-  bool quit = false;            // read after a generation change
+  std::atomic<long> alarms{0};     // bumped by wake(): sleepers get up and watch again
+  std::atomic<long> woken_at{-1};  // the generation of the last wake()
+  bool quit = false;               // read after a generation change
   // The current run, written before `generation` is bumped, read after it changed.
   int tasks = 0;
   void (*call)(const void*, int) = nullptr;
@@ -112,6 +113,7 @@ WorkerPool::WorkerPool(int threads) : threads_(threads < 1 ? 1 : threads), state
           }
         }
         spin = kSpin;
+        alarm_seen = s.alarms.load();  // a wake() before this run was for this run
         seen = s.generation.load();
         if (s.quit) return;
         run_share(t, n, s.tasks, s.call, s.context);
@@ -134,9 +136,17 @@ WorkerPool::~WorkerPool() {
   for (std::thread& w : s.workers) w.join();
 }
 
+int WorkerPool::sleeping() const {
+  return state_->sleepers.load();
+}
+
 void WorkerPool::wake() {
   if (threads_ == 1) return;
   State& s = *state_;
+  // No run since the last wake(): the pool is not in use (a fit whose batches are too
+  // small to cut), so its workers may sleep.
+  const long g = s.generation.load();
+  if (s.woken_at.exchange(g) == g) return;
   s.alarms.fetch_add(1);  // seen by a watching worker when its watch ends
   if (s.sleepers.load() > 0) {
     std::lock_guard<std::mutex> lock(s.mutex);  // a sleeper is waiting, or about to

@@ -79,6 +79,37 @@ TEST(Parallel, WakeBeforeARunLosesNothing) {
   idle.wake();
 }
 
+// A woken worker sleeps again when no run comes, and wake() on a pool that ran nothing since
+// the last wake() does nothing: a fit whose pool is never used keeps its workers asleep.
+TEST(Parallel, WokenWorkersSleepAgainAndAnUnusedPoolStaysAsleep) {
+  using namespace std::chrono_literals;
+  WorkerPool pool(3);
+  const auto all_asleep_within = [&](std::chrono::milliseconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (pool.sleeping() != 2 && std::chrono::steady_clock::now() < end)
+      std::this_thread::sleep_for(100us);
+    return pool.sleeping() == 2;
+  };
+  ASSERT_TRUE(all_asleep_within(2000ms));  // after their first watch
+  pool.wake();                             // no run yet: woken once, for 250 µs
+  std::this_thread::sleep_for(5ms);
+  EXPECT_TRUE(all_asleep_within(2000ms));
+  for (int i = 0; i < 5; ++i) {
+    pool.wake();                         // still no run since the last wake(): nothing happens
+    std::this_thread::sleep_for(100us);  // (a woken worker would be up by now)
+    EXPECT_EQ(pool.sleeping(), 2);
+  }
+  std::atomic<int> count{0};
+  pool.run(3, [&](int) { count.fetch_add(1); });
+  EXPECT_EQ(count.load(), 3);
+  pool.wake();  // a run came: the workers watch, then sleep again
+  std::this_thread::sleep_for(5ms);
+  EXPECT_TRUE(all_asleep_within(2000ms));
+  WorkerPool single(1);
+  single.wake();
+  EXPECT_EQ(single.sleeping(), 0);
+}
+
 TEST(Parallel, ForHalvesCoversTheRangeOnce) {
   WorkerPool pool(2);
   for (const long n : {0L, 1L, 31L, 32L, 33L, 1000L, 100000L}) {

@@ -701,6 +701,56 @@ TEST(Propagate, NodeHalvesOfRowPartsMakeTheMeanGradient) {
       if (HasFailure()) return;
     }
   }
+  // Float: the same halves against the double reference, to float's rounding.
+  {
+    const Architecture arch{{40, 70, 33, 1},
+                            {hidden[2], hidden[2], Activation::of(ActivationKind::identity)},
+                            LossKind::half_squared_error};
+    Network<double> net(arch);
+    fill_parameters(net, g);
+    const long B = 37;
+    std::vector<double> x, y;
+    fill_data(arch, B, g, x, y);
+    std::vector<double> mean(net.layout().size, 0.0);
+    for (long r = 0; r < B; ++r) {
+      const auto ref = reference::forward_backward(
+          arch, net.parameters(), std::span<const double>(x).subspan(std::size_t(r * 40), 40),
+          std::span<const double>(y).subspan(std::size_t(r), 1));
+      for (std::size_t i = 0; i < mean.size(); ++i) mean[i] += ref.grad[i] / double(B);
+    }
+    const Network<float> nf = net.cast<float>();
+    const std::vector<float> xf(x.begin(), x.end()), yf(y.begin(), y.end());
+    Propagator<float> p0(arch), p1(arch);
+    p0.forward(nf, xf.data(), 19);
+    p0.backward_nodes(nf, yf.data());
+    p1.forward(nf, xf.data() + 19 * 40, B - 19);
+    p1.backward_nodes(nf, yf.data() + 19);
+    const Propagator<float>* parts[2] = {&p0, &p1};
+    std::vector<float> grad(net.layout().size);
+    node_half_gradient<float>(nf, parts, grad, B, 0);
+    node_half_gradient<float>(nf, parts, grad, B, 1);
+    for (std::size_t i = 0; i < grad.size(); ++i) EXPECT_NEAR(grad[i], mean[i], 2e-5) << i;
+  }
+  // A NaN in one output column (one layer: only the half holding that node's entries) is
+  // what that half reports, and the other half stays finite.
+  {
+    const Architecture arch{
+        {5, 4}, {Activation::of(ActivationKind::identity)}, LossKind::half_squared_error};
+    Network<double> net(arch);
+    fill_parameters(net, g);
+    std::vector<double> x, y;
+    fill_data(arch, 37, g, x, y);
+    y[30 * 4 + 3] = std::nan("");  // row 30 (the second part), node 3 (half 1: nodes 2, 3)
+    Propagator<double> p0(arch), p1(arch);
+    p0.forward(net, x.data(), 19);
+    p0.backward_nodes(net, y.data());
+    p1.forward(net, x.data() + 19 * 5, 18);
+    p1.backward_nodes(net, y.data() + 19 * 4);
+    const Propagator<double>* parts[2] = {&p0, &p1};
+    std::vector<double> grad(net.layout().size);
+    EXPECT_TRUE(std::isfinite(node_half_gradient<double>(net, parts, grad, 37, 0)));
+    EXPECT_TRUE(std::isnan(node_half_gradient<double>(net, parts, grad, 37, 1)));
+  }
   // A NaN in the data reaches max|g|; a part without backward_nodes is refused.
   const Architecture arch{
       {3, 4, 1},

@@ -1,14 +1,14 @@
 // Threads for the engine: a fixed pool that runs a few tasks at once and sleeps in between.
 //
 // Results never depend on the thread count: work is cut into the same parts whatever the
-// number of threads (propagate.cpp cuts each large product into two fixed column halves,
-// each computed the same way), the parts write disjoint outputs, and every reduction adds
-// in a fixed order. More threads only run the parts at the same time.
+// number of threads (fit's batches into two fixed row halves, trainer.cpp; large products
+// into two fixed column halves, propagate.cpp), the parts write disjoint outputs, and every
+// reduction adds in a fixed order. More threads only run the parts at the same time.
 //
 // Between runs a worker watches for the next one for at most 50 µs (a bounded spin with the
 // pause instruction: a futex wake-up costs about 30 µs on the project's virtual machines),
-// then sleeps on a condition variable: an idle pool costs no CPU, and a pool beside another
-// library's threads does not starve them (parallel.cpp).
+// or 250 µs after wake(), then sleeps on a condition variable: an idle pool costs no CPU,
+// and a pool beside another library's threads does not starve them (parallel.cpp).
 #pragma once
 #include <exception>
 #include <memory>
@@ -41,11 +41,15 @@ class WorkerPool {
         static_cast<const void*>(&task));
   }
 
-  // A heads-up that a run is coming after some serial work of the caller's: sleeping
-  // workers get up now and watch for it for at most 250 µs, so that the run finds them
-  // awake instead of paying for a wake-up then (fit calls it as each epoch ends). Does
-  // nothing when no worker sleeps; a worker that sees no run in that time sleeps again.
+  // A heads-up that a run is coming after some serial work of the caller's: the workers
+  // watch for it for up to 250 µs (a sleeping one gets up now; a watching one watches that
+  // much longer), so that the run finds them awake instead of paying for a wake-up then
+  // (fit calls it as each epoch ends). Does nothing when no run came since the last
+  // wake(): a pool that is not being used stays asleep. A worker that sees no run in that
+  // time sleeps again.
   void wake();
+  // Workers asleep on their condition variable now (for tests and diagnostics).
+  int sleeping() const;
 
  private:
   void run_impl(int tasks, void (*call)(const void*, int), const void* context);

@@ -46,14 +46,15 @@ class Propagator {
   void set_input_copy(bool on) { input_copy_ = on; }
   // Whether the large products are cut into two column halves (the default; see
   // set_threads). Off, every product is one call: for a propagator that runs one of fit's
-  // row halves (trainer.cpp), on a thread of its own, the column halves would only run one
-  // after the other, each packing the same operand again (W3 at 1 thread: 21.3 k -> 22.5 k
-  // samples/s without them). A fixed setting: the results still do not depend on threads.
+  // or predict's row halves (trainer.cpp), on a thread of its own, the column halves would
+  // only run one after the other, each packing the same operand again (W3 at 1 thread:
+  // 20.1-21.3 k -> 23.1-23.2 k samples/s without them). A fixed setting: the results still
+  // do not depend on threads.
   void set_product_halves(bool on) { split_work_ = on ? kProductHalvesFrom : kNever; }
 
   // Threads for the large products (parallel.hpp; 1 by default; more than 2 count as 2:
   // the work is cut in two). The results are the same for every thread count: each large
-  // product is always cut into the same two halves.
+  // product is always cut into the same two halves (unless set_product_halves(false)).
   void set_threads(int threads);
   int threads() const { return pool_ ? pool_->threads() : 1; }
   WorkerPool* pool() const { return pool_.get(); }  // null with one thread
