@@ -643,6 +643,22 @@ TEST(Propagate, PartsOfABatchAddUpToItsMeanGradient) {
   EXPECT_THROW(part.backward(net, y.data(), g0, 0), UsageError);
 }
 
+// The mean over B rows of the naive reference path's per-row gradients.
+std::vector<double> reference_mean_gradient(const Network<double>& net,
+                                            const std::vector<double>& x,
+                                            const std::vector<double>& y, long B) {
+  const Architecture& arch = net.architecture();
+  const std::size_t l0 = std::size_t(arch.inputs()), ln = std::size_t(arch.outputs());
+  std::vector<double> mean(net.layout().size, 0.0);
+  for (long r = 0; r < B; ++r) {
+    const auto ref = reference::forward_backward(
+        arch, net.parameters(), std::span<const double>(x).subspan(std::size_t(r) * l0, l0),
+        std::span<const double>(y).subspan(std::size_t(r) * ln, ln));
+    for (std::size_t i = 0; i < mean.size(); ++i) mean[i] += ref.grad[i] / double(B);
+  }
+  return mean;
+}
+
 // node_half_gradient: the two node halves of every layer, from row parts that only ran
 // backward_nodes, make the whole batch's mean gradient (the reference path's, row by row),
 // for small layers (plain loops) and wide ones (the GEMM), with 1 to 3 parts; each half
@@ -660,16 +676,7 @@ TEST(Propagate, NodeHalvesOfRowPartsMakeTheMeanGradient) {
     const long B = 37;
     std::vector<double> x, y;
     fill_data(arch, B, g, x, y);
-    // The reference: the mean over the rows of the naive path's per-row gradients.
-    std::vector<double> mean(net.layout().size, 0.0);
-    for (long r = 0; r < B; ++r) {
-      const auto ref = reference::forward_backward(
-          arch, net.parameters(),
-          std::span<const double>(x).subspan(std::size_t(r * widths[0]), std::size_t(widths[0])),
-          std::span<const double>(y).subspan(std::size_t(r * widths.back()),
-                                             std::size_t(widths.back())));
-      for (std::size_t i = 0; i < mean.size(); ++i) mean[i] += ref.grad[i] / double(B);
-    }
+    const std::vector<double> mean = reference_mean_gradient(net, x, y, B);
     for (const std::vector<long>& cuts :
          {std::vector<long>{0, B}, std::vector<long>{0, 19, B}, std::vector<long>{0, 5, 30, B}}) {
       std::vector<Propagator<double>> owners;
@@ -711,13 +718,7 @@ TEST(Propagate, NodeHalvesOfRowPartsMakeTheMeanGradient) {
     const long B = 37;
     std::vector<double> x, y;
     fill_data(arch, B, g, x, y);
-    std::vector<double> mean(net.layout().size, 0.0);
-    for (long r = 0; r < B; ++r) {
-      const auto ref = reference::forward_backward(
-          arch, net.parameters(), std::span<const double>(x).subspan(std::size_t(r * 40), 40),
-          std::span<const double>(y).subspan(std::size_t(r), 1));
-      for (std::size_t i = 0; i < mean.size(); ++i) mean[i] += ref.grad[i] / double(B);
-    }
+    const std::vector<double> mean = reference_mean_gradient(net, x, y, B);
     const Network<float> nf = net.cast<float>();
     const std::vector<float> xf(x.begin(), x.end()), yf(y.begin(), y.end());
     Propagator<float> p0(arch), p1(arch);
