@@ -330,9 +330,9 @@ def report(meta, med, cfg, threads_list, present, missing, failures):
     w("Ratios are speed ratios: above 1, annlab is faster (for ns and µs, the peer's time "
       "÷ annlab's). annlab's thr 2 rows run with 2 threads (TrainConfig::threads, "
       "ANNLAB_THREADS), with the same results as 1 thread: W3's batches and W4's chunks of "
-      "rows run as two fixed row halves, products of 2^21 multiply-adds or more as two "
-      "column halves; W1, W2's batches of 32 rows and W4's one row are too small to cut. "
-      "FANN is single-threaded.")
+      "rows run as two fixed row halves (one thread each; W3's gradient is then written by "
+      "two fixed halves of every layer's nodes); W1, W2's batches of 32 rows and W4's one "
+      "row are too small to cut. FANN is single-threaded.")
     w("")
     # Correctness: the same numbers from the same math.
     head = ["workload", "thr", "check"] + [NAMES[f] for f in fws if f != "openblas_sgemm"] + \
