@@ -119,17 +119,8 @@ std::vector<std::string> activation_names() {
 }
 
 // ---- forward: a = α(z) ---------------------------------------------------------------
-// Below kVectorFrom values (the chapter's 2 hidden nodes) one libm exp per value is quicker
-// than vmath's polynomial chain, which only pays off across a vector (BM_ChapterStep
-// 88 -> 81 ns, alternating old and new builds).
-constexpr long kVectorFrom = 8;
-// Never evaluates exp of a large positive number.
-template <class T>
-T logistic_scalar(T x) {
-  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
-  const T e = std::exp(x);
-  return e / (T(1) + e);
-}
+// Below vmath::kVectorFrom values (the chapter's 2 hidden nodes), libm one value at a time.
+using vmath::kVectorFrom;
 
 template <class T>
 void activation_forward(const Activation& act, const T* z, T* a, long rows, long cols) {
@@ -141,7 +132,7 @@ void activation_forward(const Activation& act, const T* z, T* a, long rows, long
       return;
     case ActivationKind::sigmoid:  // vmath: vectorized, a few ulps of std's
       if (n < kVectorFrom) {
-        for (long i = 0; i < n; ++i) a[i] = logistic_scalar(z[i]);
+        for (long i = 0; i < n; ++i) a[i] = vmath::logistic_libm(z[i]);
         return;
       }
       for (long i = 0; i < n; ++i) a[i] = vmath::logistic(z[i]);

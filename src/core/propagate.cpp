@@ -6,9 +6,11 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cmath>
 
 #include "annlab/core/error.hpp"
 #include "magnitude.hpp"
+#include "vmath.hpp"
 
 namespace annlab {
 namespace {
@@ -450,10 +452,20 @@ const T* Propagator<T>::forward_tiny(const Network<T>& net, const T* x, long bat
   for (int l = 1; l <= n; ++l) {
     const long p = arch_.widths[l - 1], k = arch_.widths[l];
     small_forward(a(l - 1), net.weights(l), net.biases(l), z_[l].data(), batch, p, k);
-    if (arch_.activations[l - 1].kind == ActivationKind::identity)
-      copy_few(z_[l].data(), a_[l].data(), batch * k);
+    // The activation: below vmath::kVectorFrom values the libm formulas activation_forward
+    // would use, inline (one call less per layer; the same formulas, so the same bits).
+    const Activation& act = arch_.activations[l - 1];
+    const T* zl = z_[l].data();
+    T* al = a_[l].data();
+    const long m = batch * k;
+    if (act.kind == ActivationKind::identity)
+      copy_few(zl, al, m);
+    else if (act.kind == ActivationKind::sigmoid && m < vmath::kVectorFrom)
+      for (long i = 0; i < m; ++i) al[i] = vmath::logistic_libm(zl[i]);
+    else if (act.kind == ActivationKind::tanh && m < vmath::kVectorFrom)
+      for (long i = 0; i < m; ++i) al[i] = std::tanh(zl[i]);
     else
-      activation_forward(arch_.activations[l - 1], z_[l].data(), a_[l].data(), batch, k);
+      activation_forward(act, zl, al, batch, k);
   }
   return a_[n].data();
 }
@@ -478,8 +490,15 @@ void Propagator<T>::output_gradient(const T* y) {
 template <class T>
 void Propagator<T>::backward_tiny(const Network<T>& net, const T* y, T* grad, T inv) {
   const int n = arch_.layers();
-  const long B = batch_;
-  output_gradient(y);
+  const long B = batch_, kn = arch_.widths[n];
+  if (arch_.loss == LossKind::half_squared_error &&
+      arch_.activations[n - 1].kind == ActivationKind::identity && B * kn < vmath::kVectorFrom) {
+    const T* yhat = a_[n].data();  // ½(ŷ-y)² through an identity output: dz = da = ŷ - y
+    T *da = da_[n].data(), *dz = dz_[n].data();
+    for (long i = 0; i < B * kn; ++i) dz[i] = da[i] = yhat[i] - y[i];
+  } else {
+    output_gradient(y);
+  }
   const ParameterLayout& lay = net.layout();
   for (int l = n; l >= 1; --l) {
     const long p = arch_.widths[l - 1], k = arch_.widths[l];
@@ -487,9 +506,19 @@ void Propagator<T>::backward_tiny(const Network<T>& net, const T* y, T* grad, T 
     small_backward(a(l - 1), net.weights(l), dz_[l].data(),
                    grad ? grad + lay.weight_offset[l - 1] : nullptr,
                    grad ? grad + lay.bias_offset[l - 1] : nullptr, dA_prev, B, p, k, inv);
-    if (l > 1)
-      activation_backward(arch_.activations[l - 2], z_[l - 1].data(), a_[l - 1].data(),
-                          da_[l - 1].data(), dz_[l - 1].data(), B, p);
+    if (l == 1) continue;
+    // Through layer l-1's activation: sigmoid and tanh inline (activation_backward's
+    // formulas, from the cached outputs) below vmath::kVectorFrom values.
+    const ActivationKind kind = arch_.activations[l - 2].kind;
+    const T *av = a_[l - 1].data(), *d = da_[l - 1].data();
+    T* out = dz_[l - 1].data();
+    const long m = B * p;
+    if (kind == ActivationKind::sigmoid && m < vmath::kVectorFrom)
+      for (long i = 0; i < m; ++i) out[i] = d[i] * av[i] * (T(1) - av[i]);
+    else if (kind == ActivationKind::tanh && m < vmath::kVectorFrom)
+      for (long i = 0; i < m; ++i) out[i] = d[i] * (T(1) - av[i] * av[i]);
+    else
+      activation_backward(arch_.activations[l - 2], z_[l - 1].data(), av, d, out, B, p);
   }
 }
 

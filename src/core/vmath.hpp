@@ -8,6 +8,7 @@
 // is below 0.01 ulp there). Internal to core (not a public header).
 #pragma once
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <type_traits>
@@ -98,6 +99,20 @@ inline T exp_neg(T y) {
   const Int k1 = k / 2;
   const T slow = m * pow2<T>(k1) * pow2<T>(k - k1);
   return k > Int(2 - B::bias) ? fast : slow;
+}
+
+// Below this many values one libm call per value is quicker than the polynomial chains
+// above, which pay off across a vector (the chapter's 2 hidden nodes: BM_ChapterStep 88 -> 81
+// ns). activation.cpp's passes and propagate.cpp's tiny path both switch here, with the same
+// formulas, so they give the same bits.
+constexpr long kVectorFrom = 8;
+
+// 1/(1+e^-x) with libm's exp; never evaluates exp of a large positive number.
+template <class T>
+inline T logistic_libm(T x) {
+  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
+  const T e = std::exp(x);
+  return e / (T(1) + e);
 }
 
 template <class T>
