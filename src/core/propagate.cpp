@@ -444,7 +444,8 @@ void Propagator<T>::backward_pass(const Network<T>& net, const T* y, T* grad, lo
 // The general forward pass with everything it does for a tiny network written out: the
 // input copy, then per layer the plain-loop product and the activation of the whole block.
 template <class T>
-const T* Propagator<T>::forward_tiny(const Network<T>& net, const T* x, long batch) {
+[[gnu::always_inline]] inline const T* Propagator<T>::forward_tiny(const Network<T>& net,
+                                                                   const T* x, long batch) {
   input_ = x;
   const long l0 = arch_.widths[0];
   if (input_copy_) std::copy(x, x + batch * l0, a_[0].data());
@@ -488,7 +489,8 @@ void Propagator<T>::output_gradient(const T* y) {
 
 // The general backward pass for a tiny network written out (shapes and formulas there).
 template <class T>
-void Propagator<T>::backward_tiny(const Network<T>& net, const T* y, T* grad, T inv) {
+[[gnu::always_inline]] inline void Propagator<T>::backward_tiny(const Network<T>& net, const T* y,
+                                                                T* grad, T inv) {
   const int n = arch_.layers();
   const long B = batch_, kn = arch_.widths[n];
   if (arch_.loss == LossKind::half_squared_error &&
