@@ -6,7 +6,7 @@
 //
 // All of them rest on one reduction: y = k·ln2 + r with k = round(y/ln2), |r| <= ln2/2,
 // and expm1(r) from its Taylor polynomial (degree 13 in double, 8 in float: the truncation
-// is below 0.01 ulp there). Internal to core and data (not a public header).
+// is below 0.01 ulp there). Internal to core (not a public header).
 #pragma once
 #include <bit>
 #include <cmath>
