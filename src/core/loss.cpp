@@ -47,31 +47,6 @@ std::vector<std::string> loss_names() {
   return v;
 }
 
-namespace {
-// The softmax cross-entropy of one row in three steps (loss_of_row, and loss_value's rows):
-// m = max z, then Σ exp(z - m) (vmath: within 3 ulps of std::exp, and the loop vectorizes),
-// then -Σ y_k·(z_k - lse) with lse = m + ln Σ exp(z - m) (vmath::log: within 1 ulp of std's).
-template <class T>
-double row_max(const T* z, long cols) {
-  double m = z[0];
-  for (long k = 1; k < cols; ++k) m = std::max(m, double(z[k]));
-  return m;
-}
-template <class T>
-double exp_sum(const T* z, long cols, double m) {
-  double s = 0;
-  for (long k = 0; k < cols; ++k) s += vmath::exp_nonpositive(double(z[k]) - m);
-  return s;
-}
-template <class T>
-double cross_entropy_of_row(const T* z, const T* y, long cols, double lse) {
-  double L = 0;
-  for (long k = 0; k < cols; ++k)
-    if (y[k] != T(0)) L -= double(y[k]) * (double(z[k]) - lse);
-  return L;
-}
-}  // namespace
-
 template <class T>
 double loss_of_row(LossKind kind, const T* z, const T* yhat, const T* y, long cols) {
   double L = 0;
@@ -90,8 +65,15 @@ double loss_of_row(LossKind kind, const T* z, const T* yhat, const T* y, long co
       return L / double(cols);
     case LossKind::softmax_cross_entropy: {
       // -Σ y_k·log_softmax(z)_k with log_softmax(z) = z - m - ln Σ exp(z - m).
-      const double m = row_max(z, cols);
-      return cross_entropy_of_row(z, y, cols, m + vmath::log(exp_sum(z, cols, m)));
+      double m = z[0];
+      for (long k = 1; k < cols; ++k) m = std::max(m, double(z[k]));
+      double s = 0;
+      // exp of values <= 0 (vmath: within 3 ulps of std::exp, and the loop vectorizes).
+      for (long k = 0; k < cols; ++k) s += vmath::exp_nonpositive(double(z[k]) - m);
+      const double lse = m + std::log(s);
+      for (long k = 0; k < cols; ++k)
+        if (y[k] != T(0)) L -= double(y[k]) * (double(z[k]) - lse);
+      return L;
     }
   }
   return L;
@@ -101,28 +83,8 @@ template <class T>
 double loss_value(LossKind kind, const T* z, const T* yhat, const T* y, long rows, long cols) {
   if (rows <= 0) return 0.0;
   double sum = 0;
-  if (kind != LossKind::softmax_cross_entropy) {
-    for (long r = 0; r < rows; ++r)
-      sum += loss_of_row(kind, z + r * cols, yhat + r * cols, y + r * cols, cols);
-    return sum / double(rows);
-  }
-  // loss_of_row's arithmetic, row by row in the same order, with the rows' logarithms taken
-  // 64 at a time in a loop that vectorizes (one libm call per row was 5 % of digits' fit).
-  constexpr long kChunk = 64;
-  double max[kChunk], exps[kChunk], logs[kChunk];
-  for (long r0 = 0; r0 < rows; r0 += kChunk) {
-    const long n = std::min(kChunk, rows - r0);
-    for (long i = 0; i < n; ++i) {
-      const T* zr = z + (r0 + i) * cols;
-      max[i] = row_max(zr, cols);
-      exps[i] = exp_sum(zr, cols, max[i]);
-    }
-    for (long i = 0; i < n; ++i) logs[i] = vmath::log(exps[i]);
-    for (long i = 0; i < n; ++i) {
-      const long r = r0 + i;
-      sum += cross_entropy_of_row(z + r * cols, y + r * cols, cols, max[i] + logs[i]);
-    }
-  }
+  for (long r = 0; r < rows; ++r)
+    sum += loss_of_row(kind, z + r * cols, yhat + r * cols, y + r * cols, cols);
   return sum / double(rows);
 }
 

@@ -1,8 +1,7 @@
-// Element-wise exp, expm1, tanh, the logistic function and ln written so that a plain loop
-// over them vectorizes (no calls, no branches: selects, bit casts and one division), for
-// float and double. Accurate to a few ulps of std's over the whole range (ln: 1 ulp), ±0,
-// denormals, ±inf and NaN included (tests/core/test_vmath.cpp sweeps them against std and
-// long double). Also the libm-based logistic that tiny layers use below kVectorFrom values.
+// Element-wise exp, expm1, tanh and the logistic function written so that a plain loop over
+// them vectorizes (no calls, no branches: selects, bit casts and one division), for float
+// and double. Accurate to a few ulps of std's over the whole range, ±0, denormals, ±inf
+// and NaN included (tests/core/test_vmath.cpp sweeps them against std and long double).
 //
 // All of them rest on one reduction: y = k·ln2 + r with k = round(y/ln2), |r| <= ln2/2,
 // and expm1(r) from its Taylor polynomial (degree 13 in double, 8 in float: the truncation
@@ -159,41 +158,6 @@ template <class T>
 inline T exp_nonpositive(T y) {
   const T v = exp_neg(y);
   return y != y ? y : v;
-}
-
-// ln x (the softmax cross-entropy's log-sum-exp, one per row): x = 2^k·m with m in
-// [√2/2, √2), f = m - 1, s = f/(2+f), ln m = f - s·(f - R(s²))-style as fdlibm's e_log.c
-// (its minimax coefficients; under 1 ulp there). Denormals are scaled by 2^54 first; 0 gives
-// -inf, negatives and NaN NaN, +inf +inf. Float is computed in double and rounded.
-inline double log(double x) {
-  constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
-  constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
-                   Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
-                   Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
-                   Lg7 = 1.479819860511658591e-01;
-  using I = std::int64_t;
-  const bool tiny = x < 0x1p-1022;  // denormal (or 0, negative: selected away below)
-  const double y = tiny ? x * 0x1p54 : x;
-  const I bits = std::bit_cast<I>(y);
-  // m in [√2/2, √2): take the exponent from bits + (1 - √2/2's offset), so that mantissas
-  // above √2 move to the next binade (the trick of musl's log).
-  const I shifted = bits - I(0x3fe6a09e00000000);  // √2/2's bits, rounded down
-  const I k = (shifted >> 52) - (tiny ? 54 : 0);
-  const I mbits = (shifted & I(0x000fffffffffffff)) + I(0x3fe6a09e00000000);
-  const double f = std::bit_cast<double>(mbits) - 1.0;
-  const double s = f / (2.0 + f), z = s * s, w = z * z;
-  const double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
-  const double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
-  const double R = t2 + t1, hfsq = 0.5 * f * f, dk = double(k);
-  const double v = dk * ln2_hi - ((hfsq - (s * (hfsq + R) + dk * ln2_lo)) - f);
-  constexpr double inf = std::numeric_limits<double>::infinity();
-  const double special = x == 0.0   ? -inf
-                         : x == inf ? inf
-                                    : std::numeric_limits<double>::quiet_NaN();
-  return x > 0.0 && x < inf ? v : special;
-}
-inline float log(float x) {
-  return float(log(double(x)));
 }
 
 }  // namespace annlab::vmath

@@ -5,8 +5,6 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "../core/vmath.hpp"  // core's internal element-wise math (header only)
-
 namespace annlab::data {
 
 RegressionMetrics regression_metrics(const std::vector<double>& yhat, const std::vector<double>& y,
@@ -64,27 +62,18 @@ ClassificationMetrics classification_metrics(const std::vector<double>& probabil
   out.confusion.assign(k, std::vector<long>(k, 0));
   long correct = 0;
   double loss = 0;
-  // The log-loss's logarithms 256 rows at a time, in a loop that vectorizes (fit's history
-  // takes these metrics every epoch: one libm call per row was a third of their time).
-  constexpr std::size_t kChunk = 256;
-  double ratio[kChunk];
-  for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
-    const std::size_t m = std::min(kChunk, n - i0);
-    for (std::size_t i = i0; i < i0 + m; ++i) {
-      const double* p = probabilities.data() + i * k;
-      std::size_t best = 0;
-      double sum = 0;
-      for (std::size_t j = 0; j < k; ++j) {
-        if (p[j] > p[best]) best = j;
-        sum += std::clamp(p[j], kEps, 1 - kEps);
-      }
-      const std::size_t truth = std::size_t(labels[i]);
-      ++out.confusion[truth][best];
-      if (best == truth) ++correct;
-      ratio[i - i0] = std::clamp(p[truth], kEps, 1 - kEps) / sum;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* p = probabilities.data() + i * k;
+    std::size_t best = 0;
+    double sum = 0;
+    for (std::size_t j = 0; j < k; ++j) {
+      if (p[j] > p[best]) best = j;
+      sum += std::clamp(p[j], kEps, 1 - kEps);
     }
-    for (std::size_t i = 0; i < m; ++i) ratio[i] = vmath::log(ratio[i]);  // within 1 ulp of std's
-    for (std::size_t i = 0; i < m; ++i) loss -= ratio[i];
+    const std::size_t truth = std::size_t(labels[i]);
+    ++out.confusion[truth][best];
+    if (best == truth) ++correct;
+    loss -= std::log(std::clamp(p[truth], kEps, 1 - kEps) / sum);
   }
   out.accuracy = double(correct) / double(n);
   out.log_loss = loss / double(n);

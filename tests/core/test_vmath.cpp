@@ -92,43 +92,6 @@ TEST(Vmath, FloatWithinAFewUlpsOfStdEverywhere) {
   check_all<float>(3);
 }
 
-// ln over every binade, from the smallest denormal to the largest value, against std and
-// long double; and the special values.
-template <class T>
-void check_log(std::int64_t limit) {
-  Worst vs_std, vs_ld;
-  std::vector<T> xs;
-  for (T m = std::numeric_limits<T>::denorm_min(); m < std::numeric_limits<T>::max() / T(4);
-       m *= T(2))
-    for (int i = 0; i < 64; ++i) xs.push_back(m * (T(1) + T(i) / T(64)));
-  for (const T x :
-       {T(1), std::nextafter(T(1), T(2)), std::nextafter(T(1), T(0)), T(0.7071067811865476),
-        std::numeric_limits<T>::max(), std::numeric_limits<T>::min()})
-    xs.push_back(x);
-  for (const T x : xs) {
-    vs_std.see(ulps(vmath::log(x), std::log(x)), double(x));
-    vs_ld.see(ulps(vmath::log(x), T(std::log((long double)x))), double(x));
-  }
-  const std::string t = sizeof(T) == 8 ? "double" : "float";
-  EXPECT_LE(vs_std.ulps, limit) << t << " log vs std at " << vs_std.at;
-  EXPECT_LE(vs_ld.ulps, limit) << t << " log vs long double at " << vs_ld.at;
-  std::printf("%s log worst ulps: %lld (std) %lld (long double) over %zu values\n", t.c_str(),
-              (long long)vs_std.ulps, (long long)vs_ld.ulps, xs.size());
-  const T inf = std::numeric_limits<T>::infinity();
-  EXPECT_EQ(vmath::log(T(0)), -inf);
-  EXPECT_EQ(vmath::log(-T(0)), -inf);
-  EXPECT_EQ(vmath::log(inf), inf);
-  EXPECT_EQ(vmath::log(T(1)), T(0));
-  EXPECT_TRUE(std::isnan(vmath::log(T(-1))));
-  EXPECT_TRUE(std::isnan(vmath::log(-inf)));
-  EXPECT_TRUE(std::isnan(vmath::log(std::numeric_limits<T>::quiet_NaN())));
-}
-
-TEST(Vmath, LogWithinAnUlpOfStdEverywhere) {
-  check_log<double>(1);
-  check_log<float>(1);
-}
-
 TEST(Vmath, SpecialValues) {
   const double inf = std::numeric_limits<double>::infinity();
   EXPECT_EQ(vmath::tanh(inf), 1.0);
