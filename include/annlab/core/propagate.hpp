@@ -74,8 +74,10 @@ class Propagator {
   void reserve(long batch);
   void reserve_backward(long batch);
   // The same passes for a tiny network (every product under the plain loops' limit, no
-  // element-wise pass to cut): the same loops and functions in the same order, so the same
-  // bits, without the general path's per-layer bookkeeping (a third of the chapter's step).
+  // element-wise pass to cut): the same loops and formulas in the same order, so the same
+  // bits, without the general path's per-layer bookkeeping, and with sigmoid, tanh, an
+  // identity output and ½(ŷ-y)² computed inline below 8 values, with libm as activation.cpp (the
+  // chapter's step: 71.5 ns before this path, 46.6 ns with it). Inlined into its callers.
   bool tiny(long batch) const { return batch * largest_product_ < tiny_limit_; }
   const T* forward_tiny(const Network<T>& net, const T* x, long batch);
   void backward_tiny(const Network<T>& net, const T* y, T* grad, T inv);  // grad may be null
