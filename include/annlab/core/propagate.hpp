@@ -104,8 +104,8 @@ extern template class Propagator<double>;
 // (forward, then backward_nodes), for the nodes of one of two fixed halves of every layer
 // (`half` 0: the first l - l/2 nodes, 1: the rest), so that two threads can write the two
 // halves at once:
-//   dW_l[j] = (1/mean_rows)·Σ_parts dZ_lᵀ[j]·A_(l-1),  db_l[j] = (1/mean_rows)·Σ_parts Σ_rows
-//   dZ_l[·, j]
+//   dW_l[j] = (1/mean_rows)·Σ_parts dZ_lᵀ[j]·A_(l-1)
+//   db_l[j] = (1/mean_rows)·Σ_parts Σ_rows dZ_l[·, j]
 // the parts added in their order (the first assigns, the next accumulate), into `grad`
 // (parameter layout; the other half's entries are left alone). Returns max |g| over the
 // entries written (+inf or NaN when one is not finite), while they are still in cache.
