@@ -42,6 +42,22 @@ RegressionMetrics regression_metrics(const std::vector<double>& yhat, const std:
   return out;
 }
 
+namespace {
+// Row p's predicted class (the most probable, the first on ties) into `best`, and its term of
+// the log loss: -ln p(truth), p clipped to [1e-15, 1 - 1e-15] and renormalized.
+template <class T>
+double row_log_loss(const T* p, std::size_t k, std::size_t truth, std::size_t& best) {
+  constexpr double kEps = 1e-15;
+  best = 0;
+  double sum = 0;
+  for (std::size_t j = 0; j < k; ++j) {
+    if (p[j] > p[best]) best = j;
+    sum += std::clamp(double(p[j]), kEps, 1 - kEps);
+  }
+  return -std::log(std::clamp(double(p[truth]), kEps, 1 - kEps) / sum);
+}
+}  // namespace
+
 ClassificationMetrics classification_metrics(const std::vector<double>& probabilities,
                                              const std::vector<long>& labels, long rows,
                                              long classes) {
@@ -56,24 +72,17 @@ ClassificationMetrics classification_metrics(const std::vector<double>& probabil
     if (l < 0 || l >= classes)
       throw std::invalid_argument("classification_metrics: label " + std::to_string(l) +
                                   " outside [0, " + std::to_string(classes) + ")");
-  constexpr double kEps = 1e-15;
   const std::size_t n = std::size_t(rows), k = std::size_t(classes);
   ClassificationMetrics out;
   out.confusion.assign(k, std::vector<long>(k, 0));
   long correct = 0;
   double loss = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const double* p = probabilities.data() + i * k;
-    std::size_t best = 0;
-    double sum = 0;
-    for (std::size_t j = 0; j < k; ++j) {
-      if (p[j] > p[best]) best = j;
-      sum += std::clamp(p[j], kEps, 1 - kEps);
-    }
     const std::size_t truth = std::size_t(labels[i]);
+    std::size_t best = 0;
+    loss += row_log_loss(probabilities.data() + i * k, k, truth, best);
     ++out.confusion[truth][best];
     if (best == truth) ++correct;
-    loss -= std::log(std::clamp(p[truth], kEps, 1 - kEps) / sum);
   }
   out.accuracy = double(correct) / double(n);
   out.log_loss = loss / double(n);
@@ -94,5 +103,28 @@ ClassificationMetrics classification_metrics(const std::vector<double>& probabil
   out.macro_f1 /= double(k);
   return out;
 }
+
+template <class T>
+ClassificationScores classification_scores(const T* probabilities, const T* targets, long rows,
+                                           long classes) {
+  if (rows < 1 || classes < 1)
+    throw std::invalid_argument("classification_scores: expected rows, classes >= 1, got " +
+                                std::to_string(rows) + " x " + std::to_string(classes));
+  const std::size_t n = std::size_t(rows), k = std::size_t(classes);
+  long correct = 0;
+  double loss = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const T* t = targets + i * k;
+    const std::size_t truth = std::size_t(std::max_element(t, t + k) - t);
+    std::size_t best = 0;
+    loss += row_log_loss(probabilities + i * k, k, truth, best);
+    if (best == truth) ++correct;
+  }
+  return {double(correct) / double(n), loss / double(n)};
+}
+
+template ClassificationScores classification_scores<float>(const float*, const float*, long, long);
+template ClassificationScores classification_scores<double>(const double*, const double*, long,
+                                                            long);
 
 }  // namespace annlab::data

@@ -97,6 +97,32 @@ TEST(ClassificationMetrics, UndefinedScoresAreZeroAndProbabilitiesAreClipped) {
               1e-12);
 }
 
+// classification_scores (fit's per-epoch pair, read in place from one-hot targets): the
+// scikit-learn values above, the same bits as classification_metrics in double, and float
+// probabilities scored as their double values; ties in the targets pick the first class.
+TEST(ClassificationScores, AreClassificationMetricsAccuracyAndLogLoss) {
+  const std::vector<double> p{.7, .2, .1, .1, .6, .3, .2, .2, .6, .5, .1, .4,
+                              .3, .4, .3, .2, .5, .3, 0,  .3, .7, .4, .4, .2};
+  const std::vector<long> labels{0, 1, 2, 2, 1, 0, 2, 1};
+  std::vector<double> y(24, 0.0);
+  for (std::size_t r = 0; r < labels.size(); ++r) y[r * 3 + std::size_t(labels[r])] = 1;
+  const ClassificationScores s = classification_scores(p.data(), y.data(), 8, 3);
+  const ClassificationMetrics m = classification_metrics(p, labels, 8, 3);
+  EXPECT_EQ(s.accuracy, m.accuracy);
+  EXPECT_EQ(s.log_loss, m.log_loss);
+  EXPECT_NEAR(s.log_loss, 0.7616639054332515, kTol);
+  const std::vector<float> pf(p.begin(), p.end()), yf(y.begin(), y.end());
+  const ClassificationScores sf = classification_scores(pf.data(), yf.data(), 8, 3);
+  const ClassificationMetrics mf =
+      classification_metrics(std::vector<double>(pf.begin(), pf.end()), labels, 8, 3);
+  EXPECT_EQ(sf.accuracy, mf.accuracy);
+  EXPECT_EQ(sf.log_loss, mf.log_loss);
+  // A target row with two equal largest entries counts as its first class.
+  const std::vector<double> p2{.2, .8}, y2{1, 1};
+  EXPECT_EQ(classification_scores(p2.data(), y2.data(), 1, 2).accuracy, 0.0);
+  EXPECT_THROW(classification_scores(p2.data(), y2.data(), 0, 2), std::invalid_argument);
+}
+
 TEST(ClassificationMetrics, SizesAndLabelsAreChecked) {
   EXPECT_THROW(classification_metrics({1, 0}, {0, 1}, 2, 2), std::invalid_argument);
   EXPECT_THROW(classification_metrics({1, 0, 0, 1}, {0, 2}, 2, 2), std::invalid_argument);

@@ -33,4 +33,20 @@ ClassificationMetrics classification_metrics(const std::vector<double>& probabil
                                              const std::vector<long>& labels, long rows,
                                              long classes);
 
+struct ClassificationScores {
+  double accuracy = 0, log_loss = 0;
+};
+// Accuracy and log loss alone, the same arithmetic as classification_metrics', read in place
+// from probabilities and one-hot targets (rows x classes each; the true class of a row is
+// its target's largest entry, the first on ties), with no copy, label vector or confusion
+// matrix: fit's history takes them after every epoch (digits: 65 -> 15 µs an epoch).
+// std::invalid_argument when rows < 1 or classes < 1.
+template <class T>
+ClassificationScores classification_scores(const T* probabilities, const T* targets, long rows,
+                                           long classes);
+extern template ClassificationScores classification_scores<float>(const float*, const float*, long,
+                                                                  long);
+extern template ClassificationScores classification_scores<double>(const double*, const double*,
+                                                                   long, long);
+
 }  // namespace annlab::data
