@@ -209,10 +209,10 @@ void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
     small_backward(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
     return then(0L, p);
   }
-  // No dW (backward_nodes): dA_prev and then() only.
-  if (dW) column_sums(dZ, B, k, k, db, /*first=*/true);
-  if (dW)
+  if (dW) {  // without dW (backward_nodes): dA_prev and then() only
+    column_sums(dZ, B, k, k, db, /*first=*/true);
     for (long j = 0; j < k; ++j) db[j] *= inv;
+  }
   // Rows [j0, j0 + c) of dW (nodes j0.., columns of dZ; inv rides in the GEMM's alpha), then
   // columns [i0, i0 + c) of dA_prev: half i of each on thread i, in one wake-up.
   const auto weight_rows = [&](long j0, long c) {
@@ -559,27 +559,11 @@ double node_half_gradient(const Network<T>& net, std::span<const Propagator<T>* 
         column_sums(parts[s]->dz(l) + j0 + b0, parts[s]->batch(), m, k, sum, /*first=*/s == 0);
       for (long j = 0; j < m; ++j) db[b0 + j] = sum[j] * inv;
     }
-    for (std::size_t s = 0; s < parts.size(); ++s) {
-      const Propagator<T>& q = *parts[s];
-      const long B = q.batch();
-      const T* dZ = q.dz(l) + j0;  // B x c, row stride k
-      const T* A = q.a(l - 1);
-      if (B * p * c >= kSmallWork) {
-        gemm_weight_rows(A, dZ, k, dW, B, p, c, inv, /*accumulate=*/s > 0);
-        continue;
-      }
-      for (long r = 0; r < B; ++r) {  // small: plain loops, the first row assigns
-        const T* ar = A + r * p;
-        for (long j = 0; j < c; ++j) {
-          const T g = dZ[r * k + j] * inv;
-          T* dwj = dW + j * p;
-          if (r == 0 && s == 0)
-            for (long i = 0; i < p; ++i) dwj[i] = g * ar[i];
-          else
-            for (long i = 0; i < p; ++i) dwj[i] += g * ar[i];
-        }
-      }
-    }
+    // dW: one product per part (dZ: B x c with row stride k), the first assigns. Always the
+    // GEMM: a network this large (1 MiB of gradient) has few layers too small for it.
+    for (std::size_t s = 0; s < parts.size(); ++s)
+      gemm_weight_rows(parts[s]->a(l - 1), parts[s]->dz(l) + j0, k, dW, parts[s]->batch(), p, c,
+                       inv, /*accumulate=*/s > 0);
     // max |g| over this layer's rows while they are in cache
     for (long i = 0; i < c * p; ++i) largest = std::max(largest, mag_bits(dW[i]));
     for (long j = 0; j < c; ++j) largest = std::max(largest, mag_bits(db[j]));
