@@ -187,10 +187,10 @@ void activation_backward(const Activation& act, const T* z, const T* a, const T*
       if (dz != da) std::copy(da, da + n, dz);
       return;
     case ActivationKind::sigmoid:  // σ' = σ(1-σ), from the cached output
-      for (long i = 0; i < n; ++i) dz[i] = da[i] * a[i] * (T(1) - a[i]);
+      for (long i = 0; i < n; ++i) dz[i] = vmath::logistic_backward(da[i], a[i]);
       return;
     case ActivationKind::tanh:  // tanh' = 1 - tanh², from the cached output
-      for (long i = 0; i < n; ++i) dz[i] = da[i] * (T(1) - a[i] * a[i]);
+      for (long i = 0; i < n; ++i) dz[i] = vmath::tanh_backward(da[i], a[i]);
       return;
     case ActivationKind::relu:  // 0 at z = 0 (the subgradient PyTorch uses)
       for (long i = 0; i < n; ++i) dz[i] = z[i] > T(0) ? da[i] : T(0);

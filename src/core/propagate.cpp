@@ -479,8 +479,6 @@ void Propagator<T>::output_gradient(const T* y) {
   loss_gradient(arch_.loss, a_[n].data(), y, da_[n].data(), B, kn);
   if (arch_.loss == LossKind::softmax_cross_entropy) {
     softmax_cross_entropy_gradient(a_[n].data(), y, dz_[n].data(), B, kn);
-  } else if (arch_.activations[n - 1].kind == ActivationKind::identity && B * kn < 64) {
-    copy_few(da_[n].data(), dz_[n].data(), B * kn);
   } else {
     activation_backward(arch_.activations[n - 1], z_[n].data(), a_[n].data(), da_[n].data(),
                         dz_[n].data(), B, kn);
@@ -509,16 +507,16 @@ template <class T>
                    grad ? grad + lay.weight_offset[l - 1] : nullptr,
                    grad ? grad + lay.bias_offset[l - 1] : nullptr, dA_prev, B, p, k, inv);
     if (l == 1) continue;
-    // Through layer l-1's activation: sigmoid and tanh inline (activation_backward's
-    // formulas, from the cached outputs) below vmath::kVectorFrom values.
+    // Through layer l-1's activation: sigmoid and tanh inline (vmath's formulas, as
+    // activation_backward's, from the cached outputs) below vmath::kVectorFrom values.
     const ActivationKind kind = arch_.activations[l - 2].kind;
     const T *av = a_[l - 1].data(), *d = da_[l - 1].data();
     T* out = dz_[l - 1].data();
     const long m = B * p;
     if (kind == ActivationKind::sigmoid && m < vmath::kVectorFrom)
-      for (long i = 0; i < m; ++i) out[i] = d[i] * av[i] * (T(1) - av[i]);
+      for (long i = 0; i < m; ++i) out[i] = vmath::logistic_backward(d[i], av[i]);
     else if (kind == ActivationKind::tanh && m < vmath::kVectorFrom)
-      for (long i = 0; i < m; ++i) out[i] = d[i] * (T(1) - av[i] * av[i]);
+      for (long i = 0; i < m; ++i) out[i] = vmath::tanh_backward(d[i], av[i]);
     else
       activation_backward(arch_.activations[l - 2], z_[l - 1].data(), av, d, out, B, p);
   }

@@ -115,6 +115,18 @@ inline T logistic_libm(T x) {
   return e / (T(1) + e);
 }
 
+// dL/dz from dL/da and the cached output a: σ' = σ(1-σ), tanh' = 1 - tanh². One formula
+// for activation_backward's loops and the tiny path's inline ones (propagate.cpp), so both
+// give the same bits.
+template <class T>
+inline T logistic_backward(T da, T a) {
+  return da * a * (T(1) - a);
+}
+template <class T>
+inline T tanh_backward(T da, T a) {
+  return da * (T(1) - a * a);
+}
+
 template <class T>
 inline T abs(T x) {
   return x < T(0) ? -x : x;
