@@ -5,7 +5,9 @@
 //
 // All of them rest on one reduction: y = k·ln2 + r with k = round(y/ln2), |r| <= ln2/2,
 // and expm1(r) from its Taylor polynomial (degree 13 in double, 8 in float: the truncation
-// is below 0.01 ulp there). Internal to core (not a public header).
+// is below 0.01 ulp there). Also the libm-based logistic that tiny layers use, and the
+// sigmoid and tanh derivatives, one formula for every pass. Internal to core (not a public
+// header).
 #pragma once
 #include <bit>
 #include <cmath>
