@@ -97,16 +97,13 @@ WorkerPool::WorkerPool(int threads) : threads_(threads < 1 ? 1 : threads), state
         const auto changed = [&] { return s.generation.load() != seen; };
         const auto alarmed = [&] { return s.alarms.load() != alarm_seen; };
         if (!watch(changed, spin)) {
-          if (alarmed()) {  // wake() while watching: a run is coming, watch for it
-            alarm_seen = s.alarms.load();
-            spin = kWokenSpin;
-            continue;
+          if (!alarmed()) {  // no wake() while watching: sleep until a run or a wake()
+            std::unique_lock<std::mutex> lock(s.mutex);
+            s.sleepers.fetch_add(1);
+            s.start.wait(lock, [&] { return changed() || alarmed(); });
+            s.sleepers.fetch_sub(1);
           }
-          std::unique_lock<std::mutex> lock(s.mutex);
-          s.sleepers.fetch_add(1);
-          s.start.wait(lock, [&] { return changed() || alarmed(); });
-          s.sleepers.fetch_sub(1);
-          if (!changed()) {  // woken by wake()
+          if (!changed()) {  // a wake(): a run is coming, watch for it
             alarm_seen = s.alarms.load();
             spin = kWokenSpin;
             continue;

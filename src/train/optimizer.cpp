@@ -148,7 +148,6 @@ class Momentum final : public Optimizer<T> {
   HalvesMax<T> v_max_{};  // largest |v| after the last step
 };
 
-// s ← ρ·s + (1-ρ)·g²;  θ ← θ - η·g/(√s + ε)   with g ← g + wd·θ first.
 // s ← ρ·s + (1-ρ)·g²;  θ ← θ - η·g/(√s + ε), with g ← g + wd·θ first (a function of its
 // own, as adam_update, so that it vectorizes).
 template <class T>

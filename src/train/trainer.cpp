@@ -681,12 +681,12 @@ std::vector<T> predict(const Network<T>& net, const T* x, long rows) {
   // large products are cut into column halves.
   const Architecture& arch = net.architecture();
   const long width = total_width(arch), work = row_work(arch);
-  // The propagators (and the pool) are kept per thread and architecture between calls while
-  // their buffers are small (no allocation, no page faults per call); a wide network gets
-  // fresh ones. Buffers: z and a of a chunk in `whole`, and of half a chunk in each half.
+  // The propagators (and whole's pool, which runs the halves too) are kept per thread and
+  // architecture between calls while their buffers are small (no allocation, no page faults
+  // per call); a wide network gets fresh ones. Buffers: z and a of a chunk in `whole`, and
+  // of half a chunk in each half.
   struct Kept {
     std::unique_ptr<Propagator<T>> whole, half[2];
-    std::unique_ptr<WorkerPool> pool;
   };
   thread_local Kept kept;
   Kept fresh;
@@ -701,12 +701,7 @@ std::vector<T> predict(const Network<T>& net, const T* x, long rows) {
     }
     k.whole->set_input_copy(false);
   }
-  const int threads = default_threads();
-  k.whole->set_threads(threads);
-  if (threads < 2)
-    k.pool.reset();
-  else if (!k.pool)
-    k.pool = std::make_unique<WorkerPool>(2);
+  k.whole->set_threads(default_threads());  // its pool also runs the halves
   for (long r = 0; r < rows; r += kPredictChunk) {
     const long c = std::min(kPredictChunk, rows - r);
     if (!cut_in_halves(c, work)) {
@@ -715,7 +710,7 @@ std::vector<T> predict(const Network<T>& net, const T* x, long rows) {
       continue;
     }
     const RowHalves h(c);
-    run_two(k.pool.get(), [&](int s) {
+    run_two(k.whole->pool(), [&](int s) {
       const long r0 = r + h.begin(s), rc = h.count(s);
       const T* y = k.half[s]->forward(net, x + r0 * l0, rc);
       std::copy(y, y + rc * ln, out.begin() + r0 * ln);

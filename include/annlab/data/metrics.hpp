@@ -39,7 +39,7 @@ struct ClassificationScores {
 // Accuracy and log loss alone, the same arithmetic as classification_metrics', read in place
 // from probabilities and one-hot targets (rows x classes each; the true class of a row is
 // its target's largest entry, the first on ties), with no copy, label vector or confusion
-// matrix: fit's history takes them after every epoch (digits: 65 -> 15 µs an epoch).
+// matrix: fit's history takes them after every epoch (digits' 1,347 rows: 44 -> 38 µs).
 // std::invalid_argument when rows < 1 or classes < 1.
 template <class T>
 ClassificationScores classification_scores(const T* probabilities, const T* targets, long rows,
