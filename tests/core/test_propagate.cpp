@@ -659,10 +659,35 @@ std::vector<double> reference_mean_gradient(const Network<double>& net,
   return mean;
 }
 
+// node_half_gradient's two halves over row parts cut at `cuts` (each part: forward, then
+// backward_nodes) into a gradient of 7s (7: not written); m[h] is half h's max|g|, and
+// after_first the gradient once half 0 has written.
+template <class T>
+std::vector<T> node_halves(const Network<T>& net, const std::vector<T>& x, const std::vector<T>& y,
+                           const std::vector<long>& cuts, double m[2],
+                           std::vector<T>* after_first = nullptr) {
+  const Architecture& arch = net.architecture();
+  const long l0 = arch.inputs(), ln = arch.outputs();
+  std::vector<Propagator<T>> owners;
+  for (std::size_t s = 0; s + 1 < cuts.size(); ++s) owners.emplace_back(arch);
+  std::vector<const Propagator<T>*> parts;
+  for (std::size_t s = 0; s + 1 < cuts.size(); ++s) {
+    owners[s].forward(net, x.data() + cuts[s] * l0, cuts[s + 1] - cuts[s]);
+    owners[s].backward_nodes(net, y.data() + cuts[s] * ln);
+    parts.push_back(&owners[s]);
+  }
+  std::vector<T> grad(net.layout().size, T(7));
+  const long rows = cuts.back();
+  m[0] = node_half_gradient<T>(net, parts, grad, rows, 0);
+  if (after_first) *after_first = grad;
+  m[1] = node_half_gradient<T>(net, parts, grad, rows, 1);
+  return grad;
+}
+
 // node_half_gradient: the two node halves of every layer, from row parts that only ran
 // backward_nodes, make the whole batch's mean gradient (the reference path's, row by row),
-// for small layers (plain loops) and wide ones (the GEMM), with 1 to 3 parts; each half
-// writes only its own entries and reports max|g| over them; NaN comes through.
+// in double and in float, for layers of every size, with 1 to 3 parts; each half writes only
+// its own entries and reports max|g| over them; NaN comes through.
 TEST(Propagate, NodeHalvesOfRowPartsMakeTheMeanGradient) {
   std::mt19937_64 g(21);
   const auto hidden = hidden_activations();
@@ -677,27 +702,22 @@ TEST(Propagate, NodeHalvesOfRowPartsMakeTheMeanGradient) {
     std::vector<double> x, y;
     fill_data(arch, B, g, x, y);
     const std::vector<double> mean = reference_mean_gradient(net, x, y, B);
+    const Network<float> nf = net.cast<float>();
+    const std::vector<float> xf(x.begin(), x.end()), yf(y.begin(), y.end());
     for (const std::vector<long>& cuts :
          {std::vector<long>{0, B}, std::vector<long>{0, 19, B}, std::vector<long>{0, 5, 30, B}}) {
-      std::vector<Propagator<double>> owners;
-      for (std::size_t s = 0; s + 1 < cuts.size(); ++s) owners.emplace_back(arch);
-      std::vector<const Propagator<double>*> parts;
-      for (std::size_t s = 0; s + 1 < cuts.size(); ++s) {
-        const long r0 = cuts[s], rc = cuts[s + 1] - cuts[s];
-        owners[s].forward(net, x.data() + r0 * widths[0], rc);
-        owners[s].backward_nodes(net, y.data() + r0 * widths.back());
-        parts.push_back(&owners[s]);
-      }
-      std::vector<double> grad(net.layout().size, 7.0);  // 7: not written yet
-      const double m0 = node_half_gradient<double>(net, parts, grad, B, 0);
-      const std::vector<double> after_first = grad;
-      const double m1 = node_half_gradient<double>(net, parts, grad, B, 1);
+      double m[2], mf[2];
+      std::vector<double> after_first;
+      const std::vector<double> grad = node_halves(net, x, y, cuts, m, &after_first);
+      const std::vector<float> gradf = node_halves(nf, xf, yf, cuts, mf);
       double largest = 0;
       for (std::size_t i = 0; i < grad.size(); ++i) {
-        EXPECT_NEAR(grad[i], mean[i], 1e-13) << arch.describe() << " parts " << parts.size();
+        EXPECT_NEAR(grad[i], mean[i], 1e-13) << arch.describe() << " parts " << cuts.size() - 1;
+        EXPECT_NEAR(gradf[i], mean[i], 2e-5)
+            << arch.describe() << " float, parts " << cuts.size() - 1;
         largest = std::max(largest, std::abs(grad[i]));
       }
-      EXPECT_EQ(std::max(m0, m1), largest);
+      EXPECT_EQ(std::max(m[0], m[1]), largest);
       // Half 0 wrote the first l - l/2 nodes of every layer and left the rest (weights and
       // bias of the last l/2 nodes) to half 1.
       std::size_t untouched = 0, half_1 = 0;
@@ -707,30 +727,6 @@ TEST(Propagate, NodeHalvesOfRowPartsMakeTheMeanGradient) {
       EXPECT_EQ(untouched, half_1) << arch.describe();
       if (HasFailure()) return;
     }
-  }
-  // Float: the same halves against the double reference, to float's rounding.
-  {
-    const Architecture arch{{40, 70, 33, 1},
-                            {hidden[2], hidden[2], Activation::of(ActivationKind::identity)},
-                            LossKind::half_squared_error};
-    Network<double> net(arch);
-    fill_parameters(net, g);
-    const long B = 37;
-    std::vector<double> x, y;
-    fill_data(arch, B, g, x, y);
-    const std::vector<double> mean = reference_mean_gradient(net, x, y, B);
-    const Network<float> nf = net.cast<float>();
-    const std::vector<float> xf(x.begin(), x.end()), yf(y.begin(), y.end());
-    Propagator<float> p0(arch), p1(arch);
-    p0.forward(nf, xf.data(), 19);
-    p0.backward_nodes(nf, yf.data());
-    p1.forward(nf, xf.data() + 19 * 40, B - 19);
-    p1.backward_nodes(nf, yf.data() + 19);
-    const Propagator<float>* parts[2] = {&p0, &p1};
-    std::vector<float> grad(net.layout().size);
-    node_half_gradient<float>(nf, parts, grad, B, 0);
-    node_half_gradient<float>(nf, parts, grad, B, 1);
-    for (std::size_t i = 0; i < grad.size(); ++i) EXPECT_NEAR(grad[i], mean[i], 2e-5) << i;
   }
   // A NaN in one output column (one layer: only the half holding that node's entries) is
   // what that half reports, and the other half stays finite.
@@ -742,15 +738,10 @@ TEST(Propagate, NodeHalvesOfRowPartsMakeTheMeanGradient) {
     std::vector<double> x, y;
     fill_data(arch, 37, g, x, y);
     y[30 * 4 + 3] = std::nan("");  // row 30 (the second part), node 3 (half 1: nodes 2, 3)
-    Propagator<double> p0(arch), p1(arch);
-    p0.forward(net, x.data(), 19);
-    p0.backward_nodes(net, y.data());
-    p1.forward(net, x.data() + 19 * 5, 18);
-    p1.backward_nodes(net, y.data() + 19 * 4);
-    const Propagator<double>* parts[2] = {&p0, &p1};
-    std::vector<double> grad(net.layout().size);
-    EXPECT_TRUE(std::isfinite(node_half_gradient<double>(net, parts, grad, 37, 0)));
-    EXPECT_TRUE(std::isnan(node_half_gradient<double>(net, parts, grad, 37, 1)));
+    double m[2];
+    node_halves(net, x, y, {0, 19, 37}, m);
+    EXPECT_TRUE(std::isfinite(m[0]));
+    EXPECT_TRUE(std::isnan(m[1]));
   }
   // A NaN in the data reaches max|g|; a part without backward_nodes is refused.
   const Architecture arch{
