@@ -3,6 +3,7 @@
 // history and its budget, interruption, float and double, and no allocation per batch.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <numeric>
@@ -360,6 +361,73 @@ TEST(Fit, GradualDivergenceLeavesFiniteParameters) {
     EXPECT_EQ(e.epoch(), last_epoch + 1);  // the epoch in progress
   }
   for (const double v : net.parameters()) EXPECT_TRUE(std::isfinite(v));
+}
+
+// The reference of "the loss grew from" is the initial network's mean loss over all the
+// training rows (reference::batch_loss), also when the batches are smaller: fit() computes
+// it only when a decision needs it (trainer.cpp), and the decisions must be the same.
+TEST(Fit, AMiniBatchExplosionIsMeasuredFromTheInitialLossOverAllRows) {
+  const auto d = testdata::smooth_regression<double>(30);
+  Network<double> net = testdata::tanh_network<double>({2, 8, 1});
+  const std::vector<double> p0 = params_of(net);
+  const double initial = reference::batch_loss(net.architecture(), p0, d.x, d.y, d.rows);
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", initial);  // as the message prints it
+  for (const bool shuffle : {false, true}) {
+    Network<double> n = net;
+    TrainConfig c = gd_config(40, 2000, 5, shuffle);
+    try {
+      fit<double>(n, d.batch(), {}, c);
+      FAIL() << "no DivergenceError";
+    } catch (const DivergenceError& e) {
+      const std::string m = e.what();
+      EXPECT_NE(m.find("the loss grew from " + std::string(text) + " to "), std::string::npos)
+          << m << " (initial " << initial << ")";
+    }
+  }
+}
+
+// A first batch that the initial network happens to fit (a lower bound of the initial loss
+// near 0) must not make an ordinary loss look like an explosion: the exact initial loss
+// over all rows decides.
+TEST(Fit, AFirstBatchThatFitsDoesNotLowerTheDivergenceThreshold) {
+  auto d = testdata::smooth_regression<double>(12);
+  Network<double> net = testdata::tanh_network<double>({2, 4, 1});
+  const std::vector<double> p0 = params_of(net);
+  // Row 0's target is the initial prediction (loss 0); the others are large.
+  d.y[0] =
+      reference::forward(net.architecture(), p0, {d.x.data(), 2}, {d.y.data(), 1}).out.back()[0];
+  for (long r = 1; r < d.rows; ++r) d.y[std::size_t(r)] = 1000.0 + double(r);
+  TrainConfig c = gd_config(1e-9, 3, 1);  // stochastic, in row order: row 0 first
+  c.epoch_loss = EpochLoss::batch_mean;
+  History h;
+  ASSERT_NO_THROW(h = fit<double>(net, d.batch(), {}, c));
+  ASSERT_EQ(h.epochs.size(), 3u);
+  // A million times the first row's share would have been crossed at once.
+  EXPECT_GT(h.epochs[0].train_loss, 1e5);
+}
+
+// A loss that is not finite at the initial parameters is the data's fault, wherever the row
+// is: the same error as when it is in the first batch, and the parameters as they were.
+TEST(Fit, ALossNotFiniteAtTheStartIsBadDataInAnyBatch) {
+  auto d = testdata::smooth_regression<double>(12);
+  d.y[9] = 1e300;  // (ŷ - y)² overflows
+  for (const long batch : {0L, 4L, 1L}) {
+    for (const bool shuffle : {false, true}) {
+      Network<double> net = testdata::tanh_network<double>({2, 4, 1});
+      const std::vector<double> p0 = params_of(net);
+      TrainConfig c = gd_config(0.1, 3, batch, shuffle);
+      try {
+        fit<double>(net, d.batch(), {}, c);
+        FAIL() << "no UsageError (batch " << batch << ")";
+      } catch (const UsageError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "the loss of the initial network is not finite (inf); check the data for huge "
+                  "values or scale the columns");
+      }
+      EXPECT_EQ(params_of(net), p0) << "batch " << batch << " shuffle " << shuffle;
+    }
+  }
 }
 
 std::vector<int> probe_epochs(int every, int last, int epochs) {

@@ -165,7 +165,13 @@ struct TrainCallbacks {
 //   the parameters after it (net gets the parameters from before that update back):
 //     "training diverged at epoch 12: layer 2 weights are not finite (loss 3.1e+07); lower
 //     the learning rate (now 0.5)" (or biases; the loss is that batch's, before the update)
-// and the training loss at the epoch's end, like the batch loss.
+// and the training loss at the epoch's end, like the batch loss, or grown a million-fold past
+// the initial network's mean loss over the training rows ("... the loss grew from 0.52 to
+// 7.1e+05 (largest |parameter| ...); ..."). A loss that is not finite at the initial
+// parameters is the data's fault: UsageError "the loss of the initial network is not finite
+// (inf); check the data ...", with net as it came in. That initial loss is computed only when
+// one of these decisions needs it (the first batch bounds it from below at no cost), from a
+// copy of the initial parameters that mini-batch training keeps for the fit.
 // No allocation inside the batch loop after the first epoch: the Propagators (one, and two
 // for the row halves of a large batch), two gradient buffers, the gather buffers, all sized
 // at the start or by the first epoch (and once, the
