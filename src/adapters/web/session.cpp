@@ -121,7 +121,7 @@ void Session::check_size() const {
   const long batch = config_.train.batch_size > 0
                          ? std::min(config_.train.batch_size, run_.train.rows)
                          : run_.train.rows;
-  const std::size_t estimate = bytes * (states + 6) + params * 2048 +
+  const std::size_t estimate = bytes * (states + 7) + params * 2048 +
                                std::size_t(std::max(batch, 1L)) * width * sizeof(double) * 4;
   if (estimate > kMaxSessionBytes)
     throw HttpError{400, "the network " + shape + " (" + std::to_string(params) +
