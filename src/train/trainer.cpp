@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -390,6 +391,22 @@ void check_arguments(const Network<T>& net, const Batch<T>& train, const Batch<T
           "threads must be >= 0 (0 = ANNLAB_THREADS or 1; got " + std::to_string(c.threads) + ")");
   require(c.batch_size >= 0,
           "batch size must be >= 0 (0 = full batch; got " + std::to_string(c.batch_size) + ")");
+  // Cross-entropy reads its targets as class probabilities: a negative one has no meaning,
+  // and would make a row's loss negative (fit's divergence check counts on losses >= 0).
+  if (net.architecture().loss == LossKind::softmax_cross_entropy) {
+    const long ln = net.architecture().outputs();
+    const auto nonnegative = [&](const Batch<T>& b, const std::string& what) {
+      for (long i = 0; i < b.rows * ln; ++i)
+        if (b.y[i] < T(0))
+          throw UsageError(
+              "softmax_cross_entropy needs targets >= 0 (class probabilities, such as one-hot "
+              "rows): " +
+              what + " row " + std::to_string(i / ln) + ", output " + std::to_string(i % ln) +
+              " is " + number(double(b.y[i])));
+    };
+    nonnegative(train, "training");
+    nonnegative(validation, "validation");
+  }
   validate_optimizer(c.optimizer);
   validate_schedule(c.schedule);
   if (c.optimizer.kind == OptimizerKind::lbfgs) {
@@ -512,19 +529,25 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
   // exploded "best" epoch), and a loss that is not finite there means bad data, not a bad
   // learning rate. It costs a forward pass over every row (a third of an epoch; one epoch of
   // W3 took 30 % longer with it), so first-order training computes it only when a decision
-  // needs it, once, from a copy of the initial parameters. The first batch runs at those
-  // parameters anyway and bounds it from below at no cost: the row losses are >= 0 (squared
-  // errors; cross-entropy with targets >= 0), so the mean over N rows is at least c/N of the
-  // first c rows' mean, and with the full batch it is the value. Only an epoch loss past a
-  // million times that bound, or a loss that is not finite in epoch 1, asks for the exact
-  // value: the decisions are those an eager pass would make, without its cost.
+  // needs it, once, from a copy of the initial parameters:
+  // - before any DivergenceError: if it is not finite, the error is the data's (UsageError,
+  //   with the initial parameters put back), whatever went wrong first in training;
+  // - when an epoch's loss is past a million times a lower bound of it, which the first
+  //   batch gives at no cost (it runs at the initial parameters): the row losses are >= 0
+  //   (squared errors; cross-entropy, whose targets check_arguments requires >= 0), so the
+  //   mean over N rows is at least c/N of the first c rows' mean. With the full batch the
+  //   first batch's loss is the value (the same rows, summed in the batch's halves instead
+  //   of chunks: equal up to rounding).
+  // Where training stays finite and under that bound, it is never computed: data whose
+  // summed loss overflows but whose training does not is not refused, a fit interrupted
+  // before its first bad row stops as interrupted, and 0 epochs check nothing.
   const auto not_finite_at_start = [](double loss) {
     throw UsageError("the loss of the initial network is not finite (" + number(loss) +
                      "); check the data for huge values or scale the columns");
   };
   std::optional<double> initial_loss;  // exact, once known
-  double initial_low = 0;              // a lower bound of it, from the first batch
-  std::vector<T> initial;              // the parameters before training, until it is known
+  double initial_low = 0;              // a lower bound of it, once the first batch has run
+  std::vector<T> initial;              // the parameters before training (mini-batches)
   if (lbfgs) {                         // the line search evaluates all rows anyway
     initial_loss = mean_loss(train, nullptr);
     if (!std::isfinite(*initial_loss)) not_finite_at_start(*initial_loss);
@@ -533,12 +556,25 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
     initial.assign(params.begin(), params.end());
   }
   const auto exact_initial_loss = [&] {
-    if (!initial_loss) {  // `initial` holds the parameters: swap them in for one pass
-      std::swap_ranges(params.begin(), params.end(), initial.begin());
+    if (!initial_loss) {  // mini-batches (else the first batch set it): swap `initial` in
+      assert(!initial.empty());
+      struct Swapped {  // ... and back, also when the pass throws
+        std::span<T> a;
+        std::vector<T>& b;
+        Swapped(std::span<T> x, std::vector<T>& y) : a(x), b(y) {
+          std::swap_ranges(a.begin(), a.end(), b.begin());
+        }
+        ~Swapped() { std::swap_ranges(a.begin(), a.end(), b.begin()); }
+      } swapped(params, initial);
       initial_loss = mean_loss(train, nullptr);
-      std::swap_ranges(params.begin(), params.end(), initial.begin());
     }
     return *initial_loss;
+  };
+  // Before a DivergenceError: bad data is a UsageError, with net as it came in.
+  const auto blame_the_data = [&] {
+    if (std::isfinite(exact_initial_loss())) return;
+    if (!initial.empty()) std::copy(initial.begin(), initial.end(), params.begin());
+    not_finite_at_start(*initial_loss);
   };
   double previous = std::numeric_limits<double>::quiet_NaN();  // monitored loss, epoch before
   double best_loss = std::numeric_limits<double>::infinity();
@@ -554,13 +590,19 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
     r.learning_rate = rate;
     r.train_loss = batch_mean ? epoch_loss_sum / double(N)  // a completed epoch saw all N
                               : mean_loss(train, callbacks.metrics ? yhat_train.data() : nullptr);
-    if (!std::isfinite(r.train_loss)) diverged(net, e, "", r.train_loss, hint);
-    if (r.train_loss > 1e6 * std::max(initial_low, 1e-12) &&
-        r.train_loss > 1e6 * std::max(exact_initial_loss(), 1e-12))
-      throw DivergenceError("training diverged at epoch " + std::to_string(e) +
-                                ": the loss grew from " + number(*initial_loss) + " to " +
-                                number(r.train_loss) + " (" + largest_parameter(net) + "); " + hint,
-                            e);
+    if (!std::isfinite(r.train_loss)) {
+      blame_the_data();
+      diverged(net, e, "", r.train_loss, hint);
+    }
+    if (r.train_loss > 1e6 * std::max(initial_low, 1e-12)) {  // then the exact value decides
+      blame_the_data();
+      if (r.train_loss > 1e6 * std::max(*initial_loss, 1e-12))
+        throw DivergenceError("training diverged at epoch " + std::to_string(e) +
+                                  ": the loss grew from " + number(*initial_loss) + " to " +
+                                  number(r.train_loss) + " (" + largest_parameter(net) + "); " +
+                                  hint,
+                              e);
+    }
     r.validation_loss = V > 0 ? mean_loss(validation, callbacks.metrics ? yhat_val.data() : nullptr)
                               : std::numeric_limits<double>::quiet_NaN();
     if (callbacks.metrics) {
@@ -624,16 +666,13 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
             grad, pass, keep_rows ? yhat_train.data() + start * ln : nullptr,
             y_seen.empty() ? nullptr : y_seen.data() + start * ln);
         if (e == 1 && start == 0) {  // the initial network's loss on the first c rows
-          if (!std::isfinite(loss)) not_finite_at_start(loss);
-          initial_low = loss * double(c) / double(N);
           if (c == N) initial_loss = loss;
+          if (!std::isfinite(loss)) not_finite_at_start(c == N ? loss : exact_initial_loss());
+          initial_low = loss * double(c) / double(N);
         }
         if (batch_mean) epoch_loss_sum += loss * double(c);
         if (!std::isfinite(loss) || !std::isfinite(grad_max)) {
-          if (e == 1 && !std::isfinite(loss) && !std::isfinite(exact_initial_loss())) {
-            std::copy(initial.begin(), initial.end(), params.begin());  // as before training
-            not_finite_at_start(*initial_loss);
-          }
+          blame_the_data();
           diverged(net, e, first_non_finite(net, grad.data(), true), loss, hint);
         }
         // The parameters are copied (to be put back after a non-finite update) only when the
@@ -651,6 +690,7 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
         if (!std::isfinite(param_max)) {
           const std::string what = first_non_finite(net, params.data(), false);
           if (keep) std::copy(saved.begin(), saved.end(), params.begin());
+          blame_the_data();
           diverged(net, e, what, loss, hint);
         }
       }

@@ -3,6 +3,7 @@
 // history and its budget, interruption, float and double, and no allocation per batch.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -376,15 +377,92 @@ TEST(Fit, AMiniBatchExplosionIsMeasuredFromTheInitialLossOverAllRows) {
   for (const bool shuffle : {false, true}) {
     Network<double> n = net;
     TrainConfig c = gd_config(40, 2000, 5, shuffle);
+    std::vector<double> losses;  // the completed epochs'
+    TrainCallbacks<double> cb;
+    cb.on_epoch = [&](const EpochRecord& r) { losses.push_back(r.train_loss); };
     try {
-      fit<double>(n, d.batch(), {}, c);
+      fit<double>(n, d.batch(), {}, c, cb);
       FAIL() << "no DivergenceError";
     } catch (const DivergenceError& e) {
       const std::string m = e.what();
       EXPECT_NE(m.find("the loss grew from " + std::string(text) + " to "), std::string::npos)
           << m << " (initial " << initial << ")";
+      // At the first epoch past the threshold, not later.
+      EXPECT_EQ(e.epoch(), int(losses.size()) + 1);
+      for (const double l : losses) EXPECT_LE(l, 1e6 * initial);
     }
   }
+}
+
+// The first batch bounds the initial loss from below by its share of the rows (c/N of its
+// mean): here it holds all of the loss (6x the mean over all rows), and an epoch's loss of
+// 2e6 x the initial one, put there by a callback, must still be caught at once.
+TEST(Fit, TheFirstBatchBoundsTheInitialLossByItsShareOfTheRows) {
+  auto d = testdata::smooth_regression<double>(12);
+  Network<double> net = testdata::tanh_network<double>({2, 4, 1});
+  const std::vector<double> p0 = params_of(net);
+  for (long r = 0; r < d.rows; ++r)  // rows 2.. fit exactly; rows 0 and 1 are 10 off
+    d.y[std::size_t(r)] =
+        reference::forward(net.architecture(), p0, {d.x.data() + 2 * r, 2}, {d.y.data() + r, 1})
+            .out.back()[0] +
+        (r < 2 ? 10.0 : 0.0);
+  const double initial = reference::batch_loss(net.architecture(), p0, d.x, d.y, d.rows);
+  ASSERT_NEAR(initial, 2 * 50.0 / 12, 1e-9);
+  TrainConfig c = gd_config(1e-12, 3, 2);  // batches of 2 in row order: rows 0 and 1 first
+  TrainCallbacks<double> cb;
+  cb.on_epoch = [&](const EpochRecord& r) {  // every prediction 2000·√initial higher
+    if (r.epoch == 1) net.biases(2)[0] += std::sqrt(2 * 2e6 * initial);
+  };
+  try {
+    fit<double>(net, d.batch(), {}, c, cb);
+    FAIL() << "no DivergenceError";
+  } catch (const DivergenceError& e) {
+    EXPECT_EQ(e.epoch(), 2) << e.what();
+  }
+}
+
+// Every row's loss is finite at the start but their sum overflows: the data is at fault
+// (UsageError, the parameters as they came in), not the learning rate, although no batch
+// loss is ever infinite; with the loss over all rows or the batches' mean.
+TEST(Fit, ALossThatOverflowsOnlyOverAllRowsIsBadData) {
+  auto d = testdata::smooth_regression<double>(12);
+  for (double& v : d.y) v = 1e154;  // ½(ŷ - y)² ≈ 5e307 per row: 2 rows finite, 12 not
+  const Network<double> net = testdata::tanh_network<double>({2, 4, 1});
+  TrainConfig c = gd_config(1e-3, 2, 2);
+  c.optimizer.kind = OptimizerKind::adam;  // steps of about η whatever the gradient
+  for (const EpochLoss el : {EpochLoss::batch_mean, EpochLoss::full_pass}) {
+    Network<double> n = net;
+    c.epoch_loss = el;
+    try {
+      fit<double>(n, d.batch(), {}, c);
+      FAIL() << "no UsageError (" << epoch_loss_name(el) << ")";
+    } catch (const UsageError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "the loss of the initial network is not finite (inf); check the data for huge "
+                "values or scale the columns");
+    }
+    EXPECT_EQ(params_of(n), params_of(net)) << epoch_loss_name(el);
+  }
+}
+
+// Cross-entropy's targets are class probabilities: a negative one is named, before training.
+TEST(Fit, ANegativeCrossEntropyTargetIsAUsageError) {
+  Network<double> net(Architecture{
+      {2, 3}, {Activation::of(ActivationKind::softmax)}, LossKind::softmax_cross_entropy});
+  const std::vector<double> x{0.1, 0.2, 0.3, 0.4}, y{0, 1, 0, 1, -0.5, 0.5}, vx{0, 0}, vy{0, 0, -1};
+  try {
+    fit<double>(net, {x.data(), y.data(), 2}, {}, gd_config(0.1, 1, 0));
+    FAIL() << "no UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "softmax_cross_entropy needs targets >= 0 (class probabilities, such as one-hot "
+              "rows): training row 1, output 1 is -0.5");
+  }
+  const std::vector<double> ok{0, 1, 0, 0.5, 0, 0.5};
+  EXPECT_THROW(
+      fit<double>(net, {x.data(), ok.data(), 2}, {vx.data(), vy.data(), 1}, gd_config(0.1, 1, 0)),
+      UsageError);
+  EXPECT_NO_THROW(fit<double>(net, {x.data(), ok.data(), 2}, {}, gd_config(0.1, 1, 0)));
 }
 
 // A first batch that the initial network happens to fit (a lower bound of the initial loss
@@ -400,11 +478,16 @@ TEST(Fit, AFirstBatchThatFitsDoesNotLowerTheDivergenceThreshold) {
   for (long r = 1; r < d.rows; ++r) d.y[std::size_t(r)] = 1000.0 + double(r);
   TrainConfig c = gd_config(1e-9, 3, 1);  // stochastic, in row order: row 0 first
   c.epoch_loss = EpochLoss::batch_mean;
+  Network<double> manual = net;
   History h;
   ASSERT_NO_THROW(h = fit<double>(net, d.batch(), {}, c));
   ASSERT_EQ(h.epochs.size(), 3u);
-  // A million times the first row's share would have been crossed at once.
+  // A million times the first row's share would have been crossed at once, so the exact
+  // loss was computed (from the initial parameters, put in and taken out again): training
+  // went on with its own parameters, bit for bit the written-out loop's.
   EXPECT_GT(h.epochs[0].train_loss, 1e5);
+  for (int e = 0; e < 3; ++e) manual_gd_epoch(manual, d, identity_order(d.rows), 1, 1e-9);
+  EXPECT_EQ(params_of(net), params_of(manual));
 }
 
 // A loss that is not finite at the initial parameters is the data's fault, wherever the row

@@ -167,11 +167,16 @@ struct TrainCallbacks {
 //     the learning rate (now 0.5)" (or biases; the loss is that batch's, before the update)
 // and the training loss at the epoch's end, like the batch loss, or grown a million-fold past
 // the initial network's mean loss over the training rows ("... the loss grew from 0.52 to
-// 7.1e+05 (largest |parameter| ...); ..."). A loss that is not finite at the initial
-// parameters is the data's fault: UsageError "the loss of the initial network is not finite
-// (inf); check the data ...", with net as it came in. That initial loss is computed only when
-// one of these decisions needs it (the first batch bounds it from below at no cost), from a
-// copy of the initial parameters that mini-batch training keeps for the fit.
+// 7.1e+05 (largest |parameter| ...); ..."). That initial loss is computed only when a
+// decision needs it (from a copy of the initial parameters that mini-batch training keeps
+// for the fit): before any DivergenceError, and when an epoch's loss is past a million times
+// the first batch's share of it (which bounds it from below at no cost). If it is not finite
+// the data is at fault: UsageError "the loss of the initial network is not finite (inf);
+// check the data ...", with net as it came in. Training that stays finite and under that
+// bound never computes it: data whose summed loss overflows while training does not is
+// trained, and a fit interrupted before its first bad row, or of 0 epochs, reports nothing.
+// softmax_cross_entropy needs targets >= 0: UsageError naming the first negative one's row
+// and output.
 // No allocation inside the batch loop after the first epoch: the Propagators (one, and two
 // for the row halves of a large batch), two gradient buffers, the gather buffers, all sized
 // at the start or by the first epoch (and once, the
