@@ -443,6 +443,20 @@ TEST(Fit, ALossThatOverflowsOnlyOverAllRowsIsBadData) {
     }
     EXPECT_EQ(params_of(n), params_of(net)) << epoch_loss_name(el);
   }
+  // Gradient descent with steps that make the next batch's loss overflow (η 1e6) or the
+  // parameters themselves (η 1e300, put back from the copy the update bound asks for).
+  for (const double lr : {1e6, 1e300}) {
+    Network<double> n = net;
+    try {
+      fit<double>(n, d.batch(), {}, gd_config(lr, 2, 2));
+      FAIL() << "no UsageError (η " << lr << ")";
+    } catch (const UsageError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "the loss of the initial network is not finite (inf); check the data for huge "
+                "values or scale the columns");
+    }
+    EXPECT_EQ(params_of(n), params_of(net)) << "η " << lr;
+  }
 }
 
 // Cross-entropy's targets are class probabilities: a negative one is named, before training.
@@ -459,9 +473,16 @@ TEST(Fit, ANegativeCrossEntropyTargetIsAUsageError) {
               "rows): training row 1, output 1 is -0.5");
   }
   const std::vector<double> ok{0, 1, 0, 0.5, 0, 0.5};
-  EXPECT_THROW(
-      fit<double>(net, {x.data(), ok.data(), 2}, {vx.data(), vy.data(), 1}, gd_config(0.1, 1, 0)),
-      UsageError);
+  try {
+    fit<double>(net, {x.data(), ok.data(), 2}, {vx.data(), vy.data(), 1}, gd_config(0.1, 1, 0));
+    FAIL() << "no UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find(": validation row 0, output 2 is -1"), std::string::npos)
+        << e.what();
+  }
+  Network<float> f(net.architecture());  // float targets too
+  const std::vector<float> fx{0.1f, 0.2f, 0.3f, 0.4f}, fy{0, 1, 0, 0, 0, -1e-30f};
+  EXPECT_THROW(fit<float>(f, {fx.data(), fy.data(), 2}, {}, gd_config(0.1, 1, 0)), UsageError);
   EXPECT_NO_THROW(fit<double>(net, {x.data(), ok.data(), 2}, {}, gd_config(0.1, 1, 0)));
 }
 

@@ -172,9 +172,12 @@ struct TrainCallbacks {
 // for the fit): before any DivergenceError, and when an epoch's loss is past a million times
 // the first batch's share of it (which bounds it from below at no cost). If it is not finite
 // the data is at fault: UsageError "the loss of the initial network is not finite (inf);
-// check the data ...", with net as it came in. Training that stays finite and under that
-// bound never computes it: data whose summed loss overflows while training does not is
-// trained, and a fit interrupted before its first bad row, or of 0 epochs, reports nothing.
+// check the data ...", with net as it came in, when training first fails (a bad row in
+// epoch 1's batches, or only later when just the sum over all rows overflows; updates and
+// callbacks may have run by then). Training that stays finite and under that bound never
+// computes it: data whose summed loss overflows while training does not is trained, and a
+// first-order fit interrupted before its first bad row, or of 0 epochs, reports nothing
+// (lbfgs computes it before starting, as its line search needs all rows anyway).
 // softmax_cross_entropy needs targets >= 0: UsageError naming the first negative one's row
 // and output.
 // No allocation inside the batch loop after the first epoch: the Propagators (one, and two
