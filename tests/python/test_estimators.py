@@ -274,6 +274,10 @@ def test_ctrl_c_stops_training_cleanly_and_the_gil_is_released(digits):
     X, y = digits
     clf = quick_classifier(hidden_layer_sizes=(256, 256), max_iter=100000)
     started = threading.Event()
+    # Python installs its KeyboardInterrupt handler only when SIGINT is not ignored at start,
+    # and a shell's background job starts with it ignored: then no Ctrl-C could reach the
+    # engine and this fit would run its 100000 epochs. Install the handler for this test.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def interrupt():
         started.wait()
@@ -283,11 +287,14 @@ def test_ctrl_c_stops_training_cleanly_and_the_gil_is_released(digits):
     thread = threading.Thread(target=interrupt)
     thread.start()
     t0 = time.perf_counter()
-    with pytest.raises(KeyboardInterrupt):
-        started.set()
-        clf.fit(X, y)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            started.set()
+            clf.fit(X, y)
+    finally:
+        thread.join()
+        signal.signal(signal.SIGINT, previous)
     elapsed = time.perf_counter() - t0
-    thread.join()
     assert elapsed < 30
     assert clf.history_.interrupted and 0 <= clf.n_iter_ < 100000
     assert clf.predict(X[:5]).shape == (5,)
