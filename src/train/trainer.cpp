@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cassert>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -283,10 +282,9 @@ class BatchGradient {
     const Propagator<T>* parts[2] = {&shard_[0], &shard_[1]};
     double largest[2] = {0, 0};
     run_two(pool_, [&](int s) { largest[s] = node_half_gradient<T>(net, parts, grad, c, s); });
-    const double grad_max = std::isnan(largest[0]) || std::isnan(largest[1])
-                                ? std::numeric_limits<double>::quiet_NaN()
-                                : std::max(largest[0], largest[1]);
-    return {h.mean(loss), grad_max};
+    // The larger in mag_bits' order (NaN above +inf above every finite value); each came
+    // from a T, so the round trip through T is exact.
+    return {h.mean(loss), magnitude<T>(std::max(mag_bits(T(largest[0])), mag_bits(T(largest[1]))))};
   }
 
   // The mean loss of c rows (forward only), in the same two row halves as run() would cut a
@@ -541,41 +539,34 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
   // Where training stays finite and under that bound, it is never computed: data whose
   // summed loss overflows but whose training does not is not refused, a fit interrupted
   // before its first bad row stops as interrupted, and 0 epochs check nothing.
-  const auto not_finite_at_start = [](double loss) {
-    throw UsageError("the loss of the initial network is not finite (" + number(loss) +
-                     "); check the data for huge values or scale the columns");
-  };
   std::optional<double> initial_loss;  // exact, once known
   double initial_low = 0;              // a lower bound of it, once the first batch has run
-  std::vector<T> initial;              // the parameters before training (mini-batches)
-  if (lbfgs) {                         // the line search evaluates all rows anyway
-    initial_loss = mean_loss(train, nullptr);
-    if (!std::isfinite(*initial_loss)) not_finite_at_start(*initial_loss);
-    initial_low = *initial_loss;
-  } else if (B < N && config.epochs > 0) {
-    initial.assign(params.begin(), params.end());
-  }
-  const auto exact_initial_loss = [&] {
-    if (!initial_loss) {  // mini-batches (else the first batch set it): swap `initial` in
-      assert(!initial.empty());
-      struct Swapped {  // ... and back, also when the pass throws
+  std::vector<T> initial;              // the parameters before training moves them (mini-batches)
+  if (!lbfgs && B < N && config.epochs > 0) initial.assign(params.begin(), params.end());
+  // The exact value, computed once (params hold the initial ones until the first update;
+  // after it, `initial` is swapped in and back, also when the pass throws). Not finite, the
+  // data is at fault: UsageError, with net as it came in.
+  const auto checked_initial_loss = [&] {
+    if (!initial_loss) {
+      struct Swapped {
         std::span<T> a;
         std::vector<T>& b;
-        Swapped(std::span<T> x, std::vector<T>& y) : a(x), b(y) {
-          std::swap_ranges(a.begin(), a.end(), b.begin());
+        void swap() {
+          if (!b.empty()) std::swap_ranges(a.begin(), a.end(), b.begin());
         }
-        ~Swapped() { std::swap_ranges(a.begin(), a.end(), b.begin()); }
-      } swapped(params, initial);
+        ~Swapped() { swap(); }
+      } swapped{params, initial};
+      swapped.swap();
       initial_loss = mean_loss(train, nullptr);
+    }
+    if (!std::isfinite(*initial_loss)) {
+      if (!initial.empty()) std::copy(initial.begin(), initial.end(), params.begin());
+      throw UsageError("the loss of the initial network is not finite (" + number(*initial_loss) +
+                       "); check the data for huge values or scale the columns");
     }
     return *initial_loss;
   };
-  // Before a DivergenceError: bad data is a UsageError, with net as it came in.
-  const auto blame_the_data = [&] {
-    if (std::isfinite(exact_initial_loss())) return;
-    if (!initial.empty()) std::copy(initial.begin(), initial.end(), params.begin());
-    not_finite_at_start(*initial_loss);
-  };
+  if (lbfgs) initial_low = checked_initial_loss();  // its line search reads all rows anyway
   double previous = std::numeric_limits<double>::quiet_NaN();  // monitored loss, epoch before
   double best_loss = std::numeric_limits<double>::infinity();
   int since_best = 0;
@@ -591,12 +582,11 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
     r.train_loss = batch_mean ? epoch_loss_sum / double(N)  // a completed epoch saw all N
                               : mean_loss(train, callbacks.metrics ? yhat_train.data() : nullptr);
     if (!std::isfinite(r.train_loss)) {
-      blame_the_data();
+      checked_initial_loss();
       diverged(net, e, "", r.train_loss, hint);
     }
     if (r.train_loss > 1e6 * std::max(initial_low, 1e-12)) {  // then the exact value decides
-      blame_the_data();
-      if (r.train_loss > 1e6 * std::max(*initial_loss, 1e-12))
+      if (r.train_loss > 1e6 * std::max(checked_initial_loss(), 1e-12))
         throw DivergenceError("training diverged at epoch " + std::to_string(e) +
                                   ": the loss grew from " + number(*initial_loss) + " to " +
                                   number(r.train_loss) + " (" + largest_parameter(net) + "); " +
@@ -672,7 +662,7 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
         }
         if (batch_mean) epoch_loss_sum += loss * double(c);
         if (!std::isfinite(loss) || !std::isfinite(grad_max)) {
-          blame_the_data();
+          checked_initial_loss();  // bad data, or divergence
           diverged(net, e, first_non_finite(net, grad.data(), true), loss, hint);
         }
         // The parameters are copied (to be put back after a non-finite update) only when the
@@ -690,7 +680,7 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
         if (!std::isfinite(param_max)) {
           const std::string what = first_non_finite(net, params.data(), false);
           if (keep) std::copy(saved.begin(), saved.end(), params.begin());
-          blame_the_data();
+          checked_initial_loss();  // bad data, or divergence
           diverged(net, e, what, loss, hint);
         }
       }

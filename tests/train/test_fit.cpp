@@ -21,6 +21,11 @@ using namespace annlab;
 using testdata::params_of;
 using testdata::Regression;
 
+// fit()'s UsageError when the initial network's loss over the training rows is not finite.
+const std::string kBadDataMessage =
+    "the loss of the initial network is not finite (inf); check the data for huge values or "
+    "scale the columns";
+
 TrainConfig gd_config(double lr, int epochs, long batch_size, bool shuffle = false) {
   TrainConfig c;
   c.optimizer.learning_rate = lr;
@@ -437,9 +442,7 @@ TEST(Fit, ALossThatOverflowsOnlyOverAllRowsIsBadData) {
       fit<double>(n, d.batch(), {}, c);
       FAIL() << "no UsageError (" << epoch_loss_name(el) << ")";
     } catch (const UsageError& e) {
-      EXPECT_EQ(std::string(e.what()),
-                "the loss of the initial network is not finite (inf); check the data for huge "
-                "values or scale the columns");
+      EXPECT_EQ(std::string(e.what()), kBadDataMessage);
     }
     EXPECT_EQ(params_of(n), params_of(net)) << epoch_loss_name(el);
   }
@@ -451,9 +454,7 @@ TEST(Fit, ALossThatOverflowsOnlyOverAllRowsIsBadData) {
       fit<double>(n, d.batch(), {}, gd_config(lr, 2, 2));
       FAIL() << "no UsageError (η " << lr << ")";
     } catch (const UsageError& e) {
-      EXPECT_EQ(std::string(e.what()),
-                "the loss of the initial network is not finite (inf); check the data for huge "
-                "values or scale the columns");
+      EXPECT_EQ(std::string(e.what()), kBadDataMessage);
     }
     EXPECT_EQ(params_of(n), params_of(net)) << "η " << lr;
   }
@@ -525,9 +526,7 @@ TEST(Fit, ALossNotFiniteAtTheStartIsBadDataInAnyBatch) {
         fit<double>(net, d.batch(), {}, c);
         FAIL() << "no UsageError (batch " << batch << ")";
       } catch (const UsageError& e) {
-        EXPECT_EQ(std::string(e.what()),
-                  "the loss of the initial network is not finite (inf); check the data for huge "
-                  "values or scale the columns");
+        EXPECT_EQ(std::string(e.what()), kBadDataMessage);
       }
       EXPECT_EQ(params_of(net), p0) << "batch " << batch << " shuffle " << shuffle;
     }
