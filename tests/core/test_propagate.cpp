@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "annlab/core/error.hpp"
@@ -508,6 +510,41 @@ TEST(Loss, GradientsMatchHandFormulas) {
   EXPECT_EQ(d[0], 0.0);
   EXPECT_DOUBLE_EQ(d[1], -1.0 / 0.5);
   EXPECT_EQ(d[2], 0.0);
+}
+
+// loss_value's cross-entropy takes the exps of a block of rows in one loop (loss.cpp): the
+// same bits as the row-by-row formula that the trace uses (loss_of_row), summed in row order,
+// across block boundaries (10 classes: 51 rows a block), over the 512 values a block holds
+// (one row at a time then), with soft targets and -inf logits.
+template <class T>
+void check_cross_entropy_blocks(long rows, long cols) {
+  std::mt19937_64 gen(std::uint64_t(rows * 1000 + cols));
+  std::uniform_real_distribution<double> u(
+      -3, 3);  // comparable exps: any other order rounds differently
+  std::vector<T> z(std::size_t(rows * cols)), y(z.size(), T(0)), a(z.size());
+  for (T& v : z) v = T(u(gen));
+  if (cols > 1) z[3] = -std::numeric_limits<T>::infinity();  // not a target
+  for (long r = 0; r < rows; ++r) {
+    y[std::size_t(r * cols + (r * 7) % cols)] = T(r % 3 == 0 ? 0.75 : 1.0);
+    if (r % 3 == 0) y[std::size_t(r * cols + (r * 7 + 1) % cols)] += T(0.25);
+  }
+  activation_forward(Activation::of(K::softmax), z.data(), a.data(), rows, cols);
+  double sum = 0;
+  for (long r = 0; r < rows; ++r)
+    sum += loss_of_row(LossKind::softmax_cross_entropy, z.data() + r * cols, a.data() + r * cols,
+                       y.data() + r * cols, cols);
+  const double got =
+      loss_value(LossKind::softmax_cross_entropy, z.data(), a.data(), y.data(), rows, cols);
+  EXPECT_EQ(got, sum / double(rows)) << rows << " x " << cols << (sizeof(T) == 4 ? " float" : "");
+  EXPECT_TRUE(std::isfinite(got));
+}
+
+TEST(Loss, CrossEntropyBlocksGiveTheRowByRowBits) {
+  for (const auto& [rows, cols] :
+       {std::pair{203L, 10L}, {51L, 10L}, {9L, 1L}, {5L, 512L}, {4L, 513L}, {130L, 3L}}) {
+    check_cross_entropy_blocks<double>(rows, cols);
+    check_cross_entropy_blocks<float>(rows, cols);
+  }
 }
 
 TEST(Loss, CrossEntropyStableWithHugeLogits) {

@@ -4,11 +4,13 @@
 // ELU and softmax use them, so this bounds how far the fast path is from the std functions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../../src/core/vmath.hpp"
@@ -121,6 +123,41 @@ TEST(Vmath, ActivationLoopsGiveTheScalarValues) {
       const float want = k == ActivationKind::tanh ? vmath::tanh(z[i]) : vmath::logistic(z[i]);
       EXPECT_EQ(ulps(a[i], want), 0) << "z=" << z[i];
     }
+  }
+}
+
+// Softmax takes the exps of the whole block in one loop (activation.cpp): the same bits as
+// the row-by-row formula (max, exps, their sum, times its reciprocal), also with a row of one
+// class, rows whose width is not a vector's, huge and -inf logits, and in place (a == z).
+template <class T>
+void check_softmax_rows(long rows, long cols) {
+  std::vector<T> z(std::size_t(rows * cols)), a(z.size());
+  for (std::size_t i = 0; i < z.size(); ++i) z[i] = T(std::sin(double(i) * 1.7) * 40);
+  if (z.size() > 5) z[5] = T(1e30), z[1] = -std::numeric_limits<T>::infinity();
+  activation_forward(Activation::of(ActivationKind::softmax), z.data(), a.data(), rows, cols);
+  std::vector<T> in_place = z;
+  activation_forward(Activation::of(ActivationKind::softmax), in_place.data(), in_place.data(),
+                     rows, cols);
+  for (long r = 0; r < rows; ++r) {
+    const T* zr = z.data() + r * cols;
+    const T m = *std::max_element(zr, zr + cols);
+    std::vector<T> e(static_cast<std::size_t>(cols));
+    T sum = 0;
+    for (long k = 0; k < cols; ++k) e[std::size_t(k)] = vmath::exp_nonpositive(zr[k] - m);
+    for (long k = 0; k < cols; ++k) sum += e[std::size_t(k)];
+    const T inv = T(1) / sum;
+    for (long k = 0; k < cols; ++k) {
+      const std::size_t i = std::size_t(r * cols + k);
+      EXPECT_EQ(ulps(a[i], e[std::size_t(k)] * inv), 0) << rows << " x " << cols << " at " << i;
+      EXPECT_EQ(ulps(in_place[i], a[i]), 0) << "in place, " << rows << " x " << cols;
+    }
+  }
+}
+
+TEST(Vmath, SoftmaxOverABlockGivesTheRowByRowValues) {
+  for (const auto& [rows, cols] : {std::pair{100L, 10L}, {7L, 1L}, {3L, 33L}, {1L, 8L}}) {
+    check_softmax_rows<double>(rows, cols);
+    check_softmax_rows<float>(rows, cols);
   }
 }
 

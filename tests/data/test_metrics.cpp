@@ -120,6 +120,10 @@ TEST(ClassificationScores, AreClassificationMetricsAccuracyAndLogLoss) {
   // A target row with two equal largest entries counts as its first class.
   const std::vector<double> p2{.2, .8}, y2{1, 1};
   EXPECT_EQ(classification_scores(p2.data(), y2.data(), 1, 2).accuracy, 0.0);
+  // Tied largest probabilities predict the first of them (std::max_element's answer).
+  const std::vector<double> p3{.4, .4, .2, .1, .45, .45}, y3{0, 1, 0, 0, 0, 1};
+  EXPECT_EQ(classification_scores(p3.data(), y3.data(), 2, 3).accuracy, 0.0);
+  EXPECT_EQ(classification_metrics(p3, {0, 1}, 2, 3).accuracy, 1.0);
   EXPECT_THROW(classification_scores(p2.data(), y2.data(), 0, 2), std::invalid_argument);
 }
 
