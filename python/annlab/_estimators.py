@@ -230,14 +230,13 @@ class _MLPBase(BaseEstimator):
         options.update(features=[str(c) for c in X.columns], target=target["names"])
         config = checked_config(options, name)
         r = _annlab.train_table(columns, rows, config, name, "DataFrame", self._epoch_callback())
-        self._store(r, continuing=False, target=target)
-        self._table = True
+        self._store(r, continuing=False, target=target, table=True)
         if r["exception"] is not None:
             raise r["exception"]
         self._warn_if_not_converged()
         return self
 
-    def _store(self, r, *, continuing, target):
+    def _store(self, r, *, continuing, target, table=False):
         t_before = self.t_ if continuing else 0
         self.model_ = r["model"]
         self.history_ = History(r["history"])
@@ -260,11 +259,13 @@ class _MLPBase(BaseEstimator):
         self.out_activation_ = self.model_.activations[-1]
         self._target_names = list(target["names"])
         self._y_ndim = target["ndim"]
-        self._table = False
+        self._table = table
         if self._classify:
             self.classes_ = target["labels_of_classes"]
-            cats = self.model_.targets[0]["categories"]
-            if list(cats) != list(target["classes"]):  # the table path orders them as the CLI
+            # The table path orders the classes as the CLI does; arrays keep target's order
+            # (and model_.targets, a JSON round trip of the preprocessing, took 3 ms there).
+            cats = self.model_.targets[0]["categories"] if table else target["classes"]
+            if list(cats) != list(target["classes"]):
                 order = [list(target["classes"]).index(c) for c in cats]
                 self.classes_ = self.classes_[order]
 

@@ -377,6 +377,23 @@ def test_frames_with_text_columns_are_one_hot_encoded(tmp_path):
         est.predict(frame.to_numpy())
 
 
+def test_a_classifier_on_text_columns_maps_the_clis_class_order_to_classes_(tmp_path):
+    # The table path encodes the classes in the CLI's order: numbers by value when every
+    # label reads as one ("2" < "3" < "10"), not numpy's text order ("10" < "2" < "3");
+    # classes_ must follow the model's columns.
+    rng = np.random.default_rng(1)
+    n = 150
+    frame = pd.DataFrame({"v": rng.uniform(0, 1, n),
+                          "facies": rng.choice(["sand", "shale", "silt"], n)})
+    y = frame["facies"].map({"sand": "10", "shale": "2", "silt": "3"}).to_numpy()
+    est = quick_classifier(max_iter=300).fit(frame, y)
+    assert est.model_.targets[0]["categories"] == ["2", "3", "10"]
+    assert list(est.classes_) == ["2", "3", "10"]
+    proba = est.predict_proba(frame)
+    np.testing.assert_array_equal(est.predict(frame), est.classes_[proba.argmax(axis=1)])
+    assert (est.predict(frame) == y).mean() > 0.95
+
+
 def test_epoch_loss_is_scikit_learns_by_default_and_trains_the_same(regression):
     X, y = regression
     assert annlab.MLPRegressor().get_params()["epoch_loss"] == "batch_mean"
