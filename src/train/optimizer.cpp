@@ -203,14 +203,12 @@ struct AdamScalars {
 };
 
 // The update over n parameters (a function of its own: plain pointers and scalars by value
-// are what GCC vectorizes, sqrt and division included). kSum: the gradient is g + g1, added
-// here (rounded to T before the L2 term, as a sum stored first would be).
-template <class T, bool kSum>
-void adam_update(T* __restrict p, const T* __restrict g, const T* __restrict g1, T* __restrict m,
-                 T* __restrict v, long n, const AdamScalars<T> s) {
+// are what GCC vectorizes, sqrt and division included).
+template <class T>
+void adam_update(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, long n,
+                 const AdamScalars<T> s) {
   for (long i = 0; i < n; ++i) {
-    const T gs = kSum ? T(g[i] + g1[i]) : g[i];
-    const T gi = gs + s.l2 * p[i];
+    const T gi = g[i] + s.l2 * p[i];
     m[i] = s.b1 * m[i] + s.a1 * gi;
     v[i] = s.b2 * v[i] + s.a2 * gi * gi;
     p[i] -= s.step_size * m[i] / (std::sqrt(v[i]) * s.inv_sqrt_bc2 + s.eps);
@@ -227,14 +225,39 @@ class Adam final : public Optimizer<T> {
       : c_(c), decoupled_(decoupled), m_(size), v_(size) {}
   void step(std::span<T> params, std::span<const T> grad, double learning_rate) override {
     check_sizes(m_.size(), params.size(), grad.size());
-    update<false>(params, grad.data(), nullptr, learning_rate);
-  }
-  bool fuses_sum() const override { return true; }
-  void step_sum(std::span<T> params, std::span<const T> g0, std::span<const T> g1,
-                double learning_rate) override {
-    check_sizes(m_.size(), params.size(), g0.size());
-    check_sizes(m_.size(), params.size(), g1.size());
-    update<true>(params, g0.data(), g1.data(), learning_rate);
+    ++t_;
+    // Bias corrections in double: β^t for t in the thousands loses nothing there.
+    const double bc1 = 1.0 - std::pow(c_.beta1, double(t_));
+    const double bc2 = 1.0 - std::pow(c_.beta2, double(t_));
+    const T step_size = static_cast<T>(learning_rate / bc1);
+    // √v/√(1-β2^t) as √v times the reciprocal: one sqrt and one division per parameter
+    // (they share the divider; a second division made the step 1.5x as long).
+    const T inv_sqrt_bc2 = static_cast<T>(1.0 / std::sqrt(bc2));
+    const T b1 = T(c_.beta1), a1 = T(1.0 - c_.beta1), b2 = T(c_.beta2), a2 = T(1.0 - c_.beta2);
+    const T eps = T(c_.epsilon);
+    const T l2 = decoupled_ ? T(0) : T(c_.weight_decay);
+    const T shrink = T(1.0 - learning_rate * c_.weight_decay);  // adamw only
+    T* p = params.data();
+    const T* g = grad.data();
+    T* m = m_.data();
+    T* v = v_.data();
+    const bool shrinking = decoupled_ && c_.weight_decay != 0.0;
+    // Captures by value: a scalar read through a reference could alias the stores to p, m
+    // and v, and the compiler would not vectorize the loop.
+    for_halves(this->pool_, long(m_.size()), kSplit, [=, this](long b, long c) {
+      if (shrinking)
+        for (long i = b; i < b + c; ++i) p[i] *= shrink;
+      // Blocks of 2048: the update (its own vectorized loop; fused with the reduction, GCC
+      // 12 leaves it scalar), then max|m| over the block while it is in L1.
+      MagBits<T> mm = 0;
+      for (long o = b; o < b + c; o += 2048) {
+        const long e = std::min(o + 2048, b + c);
+        adam_update(p + o, g + o, m + o, v + o, e - o,
+                    {l2, b1, a1, b2, a2, step_size, inv_sqrt_bc2, eps});
+        for (long i = o; i < e; ++i) mm = std::max(mm, mag_bits(m[i]));
+      }
+      m_max_.set(b, mm);
+    });
   }
   void reset() override {
     std::fill(m_.begin(), m_.end(), T(0));
@@ -254,43 +277,6 @@ class Adam final : public Optimizer<T> {
   }
 
  private:
-  // The step on gradient g (kSum: g + g1).
-  template <bool kSum>
-  void update(std::span<T> params, const T* g, const T* g1, double learning_rate) {
-    ++t_;
-    // Bias corrections in double: β^t for t in the thousands loses nothing there.
-    const double bc1 = 1.0 - std::pow(c_.beta1, double(t_));
-    const double bc2 = 1.0 - std::pow(c_.beta2, double(t_));
-    const T step_size = static_cast<T>(learning_rate / bc1);
-    // √v/√(1-β2^t) as √v times the reciprocal: one sqrt and one division per parameter
-    // (they share the divider; a second division made the step 1.5x as long).
-    const T inv_sqrt_bc2 = static_cast<T>(1.0 / std::sqrt(bc2));
-    const T b1 = T(c_.beta1), a1 = T(1.0 - c_.beta1), b2 = T(c_.beta2), a2 = T(1.0 - c_.beta2);
-    const T eps = T(c_.epsilon);
-    const T l2 = decoupled_ ? T(0) : T(c_.weight_decay);
-    const T shrink = T(1.0 - learning_rate * c_.weight_decay);  // adamw only
-    T* p = params.data();
-    T* m = m_.data();
-    T* v = v_.data();
-    const bool shrinking = decoupled_ && c_.weight_decay != 0.0;
-    // Captures by value: a scalar read through a reference could alias the stores to p, m
-    // and v, and the compiler would not vectorize the loop.
-    for_halves(this->pool_, long(m_.size()), kSplit, [=, this](long b, long c) {
-      if (shrinking)
-        for (long i = b; i < b + c; ++i) p[i] *= shrink;
-      // Blocks of 2048: the update (its own vectorized loop; fused with the reduction, GCC
-      // 12 leaves it scalar), then max|m| over the block while it is in L1.
-      MagBits<T> mm = 0;
-      for (long o = b; o < b + c; o += 2048) {
-        const long e = std::min(o + 2048, b + c);
-        adam_update<T, kSum>(p + o, g + o, kSum ? g1 + o : nullptr, m + o, v + o, e - o,
-                             {l2, b1, a1, b2, a2, step_size, inv_sqrt_bc2, eps});
-        for (long i = o; i < e; ++i) mm = std::max(mm, mag_bits(m[i]));
-      }
-      m_max_.set(b, mm);
-    });
-  }
-
   OptimizerConfig c_;
   bool decoupled_;
   long t_ = 0;            // steps taken
@@ -309,14 +295,6 @@ void require(bool ok, const std::string& what) {
 }
 
 }  // namespace
-
-template <class T>
-void Optimizer<T>::step_sum(std::span<T>, std::span<const T>, std::span<const T>, double) {
-  throw UsageError("this optimizer does not add two gradients in its step (fuses_sum() is "
-                   "false): add them and call step()");
-}
-template class Optimizer<float>;
-template class Optimizer<double>;
 
 OptimizerKind parse_optimizer(std::string_view text) {
   std::string lower(text);

@@ -236,19 +236,14 @@ class BatchGradient {
 
   struct Result {
     double loss;      // mean over the batch's rows
-    double grad_max;  // max |g| (+inf or NaN when a gradient is not finite); deferred: a bound
-    bool deferred = false;  // g = grad + half_gradient(), not yet added (run's `defer`)
+    double grad_max;  // max |g| (+inf or NaN when a gradient is not finite)
   };
   // Rows i in [0, c) of the batch are row i of x and y, or, with `order`, row order[i]
   // (gathered into a buffer first). Writes the mean gradient into `grad`; the batch's
   // predictions and (gathered) targets go to yhat_out / y_out (c x ln, batch order) when
   // those are not null. `whole` runs a batch too small to cut.
-  // `defer`: where the halves each write a whole gradient (small networks), leave half 1's in
-  // half_gradient() for an update that adds the two itself (Optimizer::step_sum; or
-  // add_half()), and return as grad_max a bound of max|g| instead: the two halves' maxima
-  // added in T (|a + b| <= |a| + |b|, and rounding to T keeps that order).
   Result run(const Network<T>& net, const T* x, const T* y, const long* order, long c,
-             std::span<T> grad, Propagator<T>& whole, T* yhat_out, T* y_out, bool defer = false) {
+             std::span<T> grad, Propagator<T>& whole, T* yhat_out, T* y_out) {
     if (!sharded(c)) {
       double loss = 0;
       part(net, whole, x, y, order, 0, c, c, grad, yhat_out, y_out, gather_[0], loss);
@@ -257,21 +252,25 @@ class BatchGradient {
     const RowHalves h(c);
     double loss[2] = {0, 0};
     if (!node_halves_) {
-      // Each half's gradient (half 1's into g1_), then g = g_0 + g_1 and max|g| in one pass
-      // (or, deferred, each half's max|g_s| while it is in cache).
+      // Each half's gradient (half 1's into g1_), then g = g_0 + g_1 and max|g| in one pass.
       g1_.resize(grad.size());  // allocates once, with the first halved batch
-      MagBits<T> top[2] = {0, 0};
       // run_two: the first epoch's allocations (the shards' buffers) may throw.
       run_two(pool_, [&](int s) {
-        const std::span<T> gs = s == 0 ? grad : std::span<T>(g1_);
-        part(net, shard_[s], x, y, order, h.begin(s), h.count(s), c, gs, yhat_out, y_out,
-             gather_[s], loss[s]);
-        if (defer)
-          for (const T v : gs) top[s] = std::max(top[s], mag_bits(v));
+        part(net, shard_[s], x, y, order, h.begin(s), h.count(s), c,
+             s == 0 ? grad : std::span<T>(g1_), yhat_out, y_out, gather_[s], loss[s]);
       });
-      if (defer)  // NaN or inf when a half's gradient is not finite (or the sum overflows)
-        return {h.mean(loss), double(std::bit_cast<T>(top[0]) + std::bit_cast<T>(top[1])), true};
-      return {h.mean(loss), add_half(grad)};
+      T* g = grad.data();
+      const T* g1 = g1_.data();
+      HalvesMax<T> largest;
+      for_halves(pool_, long(grad.size()), long(1) << 13, [&](long b, long n) {
+        MagBits<T> m = 0;
+        for (long i = b; i < b + n; ++i) {
+          g[i] += g1[i];
+          m = std::max(m, mag_bits(g[i]));
+        }
+        largest.set(b, m);
+      });
+      return {h.mean(loss), largest.value()};
     }
     // Large networks: the nodes' derivatives of each row half ...
     run_two(pool_, [&](int s) {
@@ -287,23 +286,6 @@ class BatchGradient {
     // from a T, so the round trip through T is exact.
     return {h.mean(loss), magnitude<T>(std::max(mag_bits(T(largest[0])), mag_bits(T(largest[1]))))};
   }
-
-  // After a deferred run(): grad += half_gradient(), and the exact max|g|.
-  double add_half(std::span<T> grad) {
-    T* g = grad.data();
-    const T* g1 = g1_.data();
-    HalvesMax<T> largest;
-    for_halves(pool_, long(grad.size()), long(1) << 13, [&](long b, long n) {
-      MagBits<T> m = 0;
-      for (long i = b; i < b + n; ++i) {
-        g[i] += g1[i];
-        m = std::max(m, mag_bits(g[i]));
-      }
-      largest.set(b, m);
-    });
-    return largest.value();
-  }
-  std::span<const T> half_gradient() const { return g1_; }
 
   // The mean loss of c rows (forward only), in the same two row halves as run() would cut a
   // batch of c rows into, so it too is the same on every thread count; the predictions go to
@@ -668,32 +650,17 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
       for (long start = 0; start < N; start += B) {
         if (stop_requested()) break;
         const long c = std::min(B, N - start);
-        auto [loss, grad_max, deferred] = gradient.run(
+        const auto [loss, grad_max] = gradient.run(
             net, shuffled ? train.x : train.x + start * l0,
             shuffled ? train.y : train.y + start * ln, shuffled ? order.data() + start : nullptr, c,
             grad, pass, keep_rows ? yhat_train.data() + start * ln : nullptr,
-            y_seen.empty() ? nullptr : y_seen.data() + start * ln, optimizer->fuses_sum());
+            y_seen.empty() ? nullptr : y_seen.data() + start * ln);
         if (e == 1 && start == 0) {  // the initial network's loss on the first c rows
           if (c == N) initial_loss = loss;
           // (1 - 1e-9): the batch and the exact pass add the rows in different orders.
           initial_low = loss * double(c) / double(N) * (1 - 1e-9);
         }
         if (batch_mean) epoch_loss_sum += loss * double(c);
-        if (deferred) {
-          // The row halves' gradients not yet added: where the bound of max|g| proves the
-          // update finite, the update adds them (one pass over memory instead of two; digits'
-          // step at 2 threads: 4 µs of 114 less); otherwise they are added here and the
-          // checks below run as for any batch.
-          const double bound = std::isfinite(loss) && std::isfinite(grad_max)
-                                   ? optimizer->step_bound(grad_max, param_max, rate)
-                                   : std::numeric_limits<double>::infinity();
-          if (bound < finite_limit) {
-            optimizer->step_sum(params, grad, gradient.half_gradient(), rate);
-            param_max = bound;
-            continue;
-          }
-          grad_max = gradient.add_half(grad);
-        }
         if (!std::isfinite(loss) || !std::isfinite(grad_max)) {
           checked_initial_loss();  // bad data, or divergence
           diverged(net, e, first_non_finite(net, grad.data(), true), loss, hint);

@@ -10,7 +10,6 @@
 #include <random>
 
 #include "annlab/core/error.hpp"
-#include "annlab/core/parallel.hpp"
 #include "annlab/train/gd.hpp"
 #include "annlab/train/optimizer.hpp"
 
@@ -280,56 +279,6 @@ TEST(Optimizer, ThreadsGiveTheSameBits) {
     }
     EXPECT_TRUE(p1 == p2) << optimizer_name(kind);
   }
-}
-
-// step_sum(g0, g1) adds the two gradients inside the update: the same bits as step(g0 + g1)
-// with the sum stored first, for adam and adamw (L2 term, decoupled decay), on one thread
-// and on two (a buffer above the split size), in float and double. The other rules do not
-// fuse the sum and refuse it.
-template <class T>
-void check_step_sum() {
-  for (const OptimizerKind kind : {OptimizerKind::adam, OptimizerKind::adamw}) {
-    for (const std::size_t n : {std::size_t(7), std::size_t(10001)}) {
-      OptimizerConfig c;
-      c.kind = kind;
-      c.weight_decay = 0.01;
-      std::vector<T> p1(n), g0(n), g1(n), sum(n);
-      for (std::size_t i = 0; i < n; ++i)
-        p1[i] = T(std::sin(double(i))), g0[i] = T(std::cos(double(i) * 0.7) / 3),
-        g1[i] = T(std::sin(double(i) * 1.3) / 7);
-      std::vector<T> p2 = p1;
-      WorkerPool pool(2);
-      const auto added = make_optimizer<T>(c, n), fused = make_optimizer<T>(c, n);
-      ASSERT_TRUE(fused->fuses_sum());
-      fused->set_pool(n > 7 ? &pool : nullptr);
-      for (int s = 0; s < 4; ++s) {
-        for (std::size_t i = 0; i < n; ++i) sum[i] = g0[i] + g1[i];
-        added->step(p1, sum, 0.01);
-        fused->step_sum(p2, g0, g1, 0.01);
-        std::rotate(g1.begin(), g1.begin() + 1, g1.end());  // another gradient each step
-      }
-      EXPECT_TRUE(p1 == p2) << optimizer_name(kind) << " n=" << n;
-      // The state too: one more plain step from each gives the same parameters again.
-      added->step(p1, g0, 0.01);
-      fused->step(p2, g0, 0.01);
-      EXPECT_TRUE(p1 == p2) << optimizer_name(kind) << " n=" << n << ", the step after";
-    }
-  }
-  for (const OptimizerKind kind :
-       {OptimizerKind::gd, OptimizerKind::momentum, OptimizerKind::nesterov,
-        OptimizerKind::rmsprop}) {
-    OptimizerConfig c;
-    c.kind = kind;
-    const auto o = make_optimizer<T>(c, 3);
-    std::vector<T> p(3), g(3);
-    EXPECT_FALSE(o->fuses_sum()) << optimizer_name(kind);
-    EXPECT_THROW(o->step_sum(p, g, g, 0.01), UsageError) << optimizer_name(kind);
-  }
-}
-
-TEST(Optimizer, AdamAddsTwoGradientsInItsStepBitForBit) {
-  check_step_sum<double>();
-  check_step_sum<float>();
 }
 
 }  // namespace

@@ -67,14 +67,6 @@ class Optimizer {
   virtual void step(std::span<T> params, std::span<const T> grad, double learning_rate) = 0;
   virtual void reset() = 0;  // forget state (moments, step count)
 
-  // step() with grad = g0 + g1, the two added element by element inside the update loop:
-  // the same bits as adding them first, and one pass over memory fewer (fit's batches cut in
-  // two row halves, each of which wrote a whole gradient). Only where fuses_sum() (adam,
-  // adamw); the others throw UsageError, and their callers add first.
-  virtual bool fuses_sum() const { return false; }
-  virtual void step_sum(std::span<T> params, std::span<const T> g0, std::span<const T> g1,
-                        double learning_rate);
-
   // An upper bound on max|θ| right after the next step with this learning rate, given
   // max|g| of its gradient and max|θ| now (both finite); +inf where the rule cannot bound
   // it. Const: the rules bound their state from its largest magnitude, which each step
