@@ -1025,6 +1025,43 @@ TEST(Fit, HalvedBatchesGiveTheReferenceGradient) {
     }
 }
 
+// Adam on batches cut into two row halves (each half's gradient, added): full-batch steps
+// against Adam's formula (optimizer.hpp) written out on the reference path's mean gradient,
+// at 1 and 2 threads. Three steps with η = 0.01; and one with η = 1e305, whose bound cannot
+// prove the update finite (fit keeps a copy of the parameters) though the update is.
+TEST(Fit, AdamOnHalvedBatchesIsTheReferenceUpdate) {
+  const WideProblem d;
+  for (const auto& [lr, steps] : {std::pair{0.01, 3}, {1e305, 1}})
+    for (const int threads : {1, 2}) {
+      Network<double> net = testdata::tanh_network<double>({24, 64, 32, 1}, 5);
+      std::vector<double> theta = params_of(net), m(theta.size(), 0.0), v(theta.size(), 0.0);
+      TrainConfig c = gd_config(lr, steps, 0);
+      c.optimizer.kind = OptimizerKind::adam;
+      c.epoch_loss = EpochLoss::batch_mean;  // no pass at the epoch's end (1e305: inf)
+      c.threads = threads;
+      fit<double>(net, d.batch(), {}, c);
+      const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+      for (int t = 1; t <= steps; ++t) {
+        std::vector<double> g(theta.size(), 0.0);
+        for (long r = 0; r < d.rows; ++r) {
+          const auto s = reference::forward_backward(
+              net.architecture(), theta, std::span<const double>(d.x.data() + r * 24, 24),
+              std::span<const double>(d.y.data() + r, 1));
+          for (std::size_t i = 0; i < g.size(); ++i) g[i] += s.grad[i] / double(d.rows);
+        }
+        for (std::size_t i = 0; i < theta.size(); ++i) {
+          m[i] = b1 * m[i] + (1 - b1) * g[i];
+          v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+          const double mhat = m[i] / (1 - std::pow(b1, t)), vhat = v[i] / (1 - std::pow(b2, t));
+          theta[i] -= lr * mhat / (std::sqrt(vhat) + eps);
+        }
+      }
+      for (std::size_t i = 0; i < theta.size(); ++i)
+        ASSERT_NEAR(net.parameters()[i], theta[i], 1e-12 * std::max(1.0, std::fabs(theta[i])))
+            << "lr " << lr << ", threads " << threads << ", " << i;
+    }
+}
+
 }  // namespace
 
 namespace {
