@@ -128,6 +128,17 @@ class _MLPBase(BaseEstimator):
 
     _classify = False
 
+    @classmethod
+    def _get_param_names(cls):
+        """scikit-learn's answer (the parameters of __init__, read with inspect.signature),
+        computed once per class: get_params runs in every fit, and clone and the model
+        selection tools call it many times."""
+        names = cls.__dict__.get("_param_names")
+        if names is None:
+            names = super()._get_param_names()
+            cls._param_names = names
+        return names
+
     # -- input checks ------------------------------------------------------------------------
     def _by_name(self, X):
         """A frame's columns in the fitted order, matched by name as the CLI matches a CSV's
