@@ -133,11 +133,11 @@ class _MLPBase(BaseEstimator):
         """scikit-learn's answer (the parameters of __init__, read with inspect.signature),
         computed once per class: get_params runs in every fit, and clone and the model
         selection tools call it many times."""
-        names = cls.__dict__.get("_param_names")
+        names = cls.__dict__.get("_param_names")  # this class's own (a subclass adds some)
         if names is None:
-            names = super()._get_param_names()
+            names = tuple(super()._get_param_names())
             cls._param_names = names
-        return names
+        return list(names)  # a new list each call, as scikit-learn's
 
     # -- input checks ------------------------------------------------------------------------
     def _by_name(self, X):

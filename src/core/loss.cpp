@@ -84,7 +84,7 @@ template <class T>
 double loss_value(LossKind kind, const T* z, const T* yhat, const T* y, long rows, long cols) {
   if (rows <= 0) return 0.0;
   double sum = 0;
-  if (kind == LossKind::softmax_cross_entropy && cols <= kBlock) {
+  if (kind == LossKind::softmax_cross_entropy && cols > 0 && cols <= kBlock) {
     // loss_of_row's arithmetic, value for value and in its order (so the same bits), but the
     // exps of a block of rows in one loop, which vectorizes across rows (10 classes per row
     // alone leave a scalar tail: this pass took as long as the softmax).

@@ -394,6 +394,24 @@ def test_a_classifier_on_text_columns_maps_the_clis_class_order_to_classes_(tmp_
     assert (est.predict(frame) == y).mean() > 0.95
 
 
+class _WithExtra(annlab.MLPRegressor):
+    def __init__(self, extra=1, hidden_layer_sizes=(4,), max_iter=3):
+        super().__init__(hidden_layer_sizes=hidden_layer_sizes, max_iter=max_iter)
+        self.extra = extra
+
+
+def test_parameter_names_are_read_once_per_class_and_a_subclass_keeps_its_own():
+    assert "scale_target" in annlab.MLPRegressor._get_param_names()  # the base's, cached
+    names = _WithExtra._get_param_names()
+    assert names == ["extra", "hidden_layer_sizes", "max_iter"]
+    names.append("changed")  # a caller's list: the cache is not
+    assert _WithExtra._get_param_names() == ["extra", "hidden_layer_sizes", "max_iter"]
+    assert _WithExtra(extra=2).get_params() == {"extra": 2, "hidden_layer_sizes": (4,),
+                                                "max_iter": 3}
+    assert clone(_WithExtra(extra=5)).extra == 5
+    assert "extra" not in annlab.MLPRegressor().get_params()
+
+
 def test_epoch_loss_is_scikit_learns_by_default_and_trains_the_same(regression):
     X, y = regression
     assert annlab.MLPRegressor().get_params()["epoch_loss"] == "batch_mean"
