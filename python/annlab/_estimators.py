@@ -284,12 +284,11 @@ class _MLPBase(BaseEstimator):
         self._table = table
         if self._classify:
             self.classes_ = target["labels_of_classes"]
-            # The table path orders the classes as the CLI does; arrays keep target's order
-            # (and model_.targets, a JSON round trip of the preprocessing, took 3 ms there).
-            cats = self.model_.targets[0]["categories"] if table else target["classes"]
-            if list(cats) != list(target["classes"]):
-                order = [list(target["classes"]).index(c) for c in cats]
-                self.classes_ = self.classes_[order]
+            if table:  # ordered as the CLI orders them (numbers by value); arrays keep target's
+                cats = list(self.model_.targets[0]["categories"])
+                if cats != list(target["classes"]):
+                    order = [list(target["classes"]).index(c) for c in cats]
+                    self.classes_ = self.classes_[order]
 
     def _warn_if_not_converged(self):
         h = self.history_

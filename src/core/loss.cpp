@@ -85,9 +85,11 @@ double loss_value(LossKind kind, const T* z, const T* yhat, const T* y, long row
   if (rows <= 0) return 0.0;
   double sum = 0;
   if (kind == LossKind::softmax_cross_entropy && cols > 0 && cols <= kBlock) {
-    // loss_of_row's arithmetic, value for value and in its order (so the same bits), but the
-    // exps of a block of rows in one loop, which vectorizes across rows (10 classes per row
-    // alone leave a scalar tail: this pass took as long as the softmax).
+    // loss_of_row's arithmetic, value for value and in its order (so the same bits; the
+    // row-by-row function stays the trace's and this path's oracle, test
+    // Loss.CrossEntropyBlocksGiveTheRowByRowBits), but the exps of a block of rows in one
+    // loop, which vectorizes across rows (10 classes per row alone leave a scalar tail: this
+    // pass took as long as the softmax).
     double t[kBlock], m[kBlock];  // t: z - max per value, then its exp; m: each row's max
     const long block_rows = kBlock / cols;
     for (long r0 = 0; r0 < rows; r0 += block_rows) {

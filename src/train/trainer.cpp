@@ -567,6 +567,12 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
     return *initial_loss;
   };
   if (lbfgs) initial_low = checked_initial_loss();  // its line search reads all rows anyway
+  // Every DivergenceError of the fit goes through here: bad data first (the UsageError above,
+  // when the initial network's loss is not finite), whatever failed in training.
+  const auto fail = [&](int e, const std::string& what, double loss, const std::string& hint) {
+    checked_initial_loss();
+    diverged(net, e, what, loss, hint);
+  };
   double previous = std::numeric_limits<double>::quiet_NaN();  // monitored loss, epoch before
   double best_loss = std::numeric_limits<double>::infinity();
   int since_best = 0;
@@ -581,10 +587,7 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
     r.learning_rate = rate;
     r.train_loss = batch_mean ? epoch_loss_sum / double(N)  // a completed epoch saw all N
                               : mean_loss(train, callbacks.metrics ? yhat_train.data() : nullptr);
-    if (!std::isfinite(r.train_loss)) {
-      checked_initial_loss();
-      diverged(net, e, "", r.train_loss, hint);
-    }
+    if (!std::isfinite(r.train_loss)) fail(e, "", r.train_loss, hint);
     if (r.train_loss > 1e6 * std::max(initial_low, 1e-12)) {  // then the exact value decides
       if (r.train_loss > 1e6 * std::max(checked_initial_loss(), 1e-12))
         throw DivergenceError("training diverged at epoch " + std::to_string(e) +
@@ -661,10 +664,8 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
           initial_low = loss * double(c) / double(N) * (1 - 1e-9);
         }
         if (batch_mean) epoch_loss_sum += loss * double(c);
-        if (!std::isfinite(loss) || !std::isfinite(grad_max)) {
-          checked_initial_loss();  // bad data, or divergence
-          diverged(net, e, first_non_finite(net, grad.data(), true), loss, hint);
-        }
+        if (!std::isfinite(loss) || !std::isfinite(grad_max))
+          fail(e, first_non_finite(net, grad.data(), true), loss, hint);
         // The parameters are copied (to be put back after a non-finite update) only when the
         // rule cannot prove this update finite: almost never, so no 2·P bytes per step.
         const double bound = optimizer->step_bound(grad_max, param_max, rate);
@@ -680,8 +681,7 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
         if (!std::isfinite(param_max)) {
           const std::string what = first_non_finite(net, params.data(), false);
           if (keep) std::copy(saved.begin(), saved.end(), params.begin());
-          checked_initial_loss();  // bad data, or divergence
-          diverged(net, e, what, loss, hint);
+          fail(e, what, loss, hint);
         }
       }
       if (h.interrupted) break;
@@ -710,7 +710,7 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
     if (config.epochs > 0) {
       const double f = solver.start(params, objective);
       if (!std::isfinite(f) || !all_finite(solver.gradient().data(), P))
-        diverged(net, 1, first_non_finite(net, solver.gradient().data(), true), f, hint);
+        fail(1, first_non_finite(net, solver.gradient().data(), true), f, hint);
     }
     for (int e = 1; e <= config.epochs; ++e) {
       const Clock::time_point t0 = Clock::now();
@@ -724,7 +724,7 @@ History fit(Network<T>& net, Batch<T> train, Batch<T> validation, const TrainCon
       if (!std::isfinite(step.f) || !all_finite(params.data(), P)) {
         const std::string what = first_non_finite(net, params.data(), false);
         std::copy(saved.begin(), saved.end(), params.begin());
-        diverged(net, e, what, step.f, hint);
+        fail(e, what, step.f, hint);
       }
       if (end_epoch(e, step.step, t0, hint)) break;
     }
