@@ -10,7 +10,8 @@
 //               error), fit() with mini-batch 32 shuffled each epoch, momentum 0.9, η = 0.01,
 //               3 epochs, float. Figures: training samples/s, final training MSE.
 //   W3 wide     classification 784-512-512-10 (relu, relu, softmax; cross-entropy), fit()
-//               with mini-batch 128, Adam η = 1e-3, 1 epoch, float. Figures: samples/s,
+//               with mini-batch 128, Adam η = 1e-3 (--optimizer momentum or sgd: η 0.01, to
+//               show what the update costs), 1 epoch, float. Figures: samples/s,
 //               GFLOP/s (6 x weights x samples / s), final training loss and accuracy.
 //   W4 predict  the W2 network: one-row latency (Propagator::forward on one row, µs) and
 //               batched throughput (annlab::predict on `--batch` rows, rows/s).
@@ -52,7 +53,7 @@ using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
 struct Options {
-  std::string workload, variant = "relu", data;
+  std::string workload, variant = "relu", data, optimizer = "adam";
   int threads = 1, epochs = -1, steps = 1000;
   long rows = 0, batch = -1;
   std::uint32_t seed = 6;
@@ -258,8 +259,12 @@ void run_w3(const Options& o) {
   Network<float> net = load_network(arch, o.data + "/w3_init.f32");
 
   TrainConfig c;
-  c.optimizer.kind = OptimizerKind::adam;  // β1 0.9, β2 0.999, ε 1e-8 (PyTorch's defaults)
-  c.optimizer.learning_rate = 1e-3;
+  // The workload is Adam (β1 0.9, β2 0.999, ε 1e-8: PyTorch's defaults); --optimizer momentum
+  // or sgd (η 0.01, momentum 0.9) shows what Adam's update costs, for the figures against
+  // OpenBLAS sgemm, which times the products alone.
+  c.optimizer.kind = parse_optimizer(o.optimizer);
+  c.optimizer.learning_rate = c.optimizer.kind == OptimizerKind::adam ? 1e-3 : 0.01;
+  c.optimizer.momentum = 0.9;
   c.batch_size = B;
   c.epochs = int(epochs);
   c.seed = o.seed;
@@ -280,13 +285,15 @@ void run_w3(const Options& o) {
 
   const double weights = 784.0 * 512 + 512.0 * 512 + 512.0 * K;
   const double samples = double(N) * double(epochs);
-  json j = line(o, "relu");
+  // Another optimizer is another cell of run.py's report: variant relu_momentum, relu_sgd.
+  json j = line(o, o.optimizer == "adam" ? "relu" : "relu_" + o.optimizer);
   j["rows"] = N;
   j["epochs"] = epochs;
   j["batch"] = B;
   j["seconds"] = s;
   j["samples_per_s"] = samples / s;
   j["gflops"] = 6.0 * weights * samples / s * 1e-9;
+  j["optimizer"] = o.optimizer;
   j["final_loss"] = after.loss;  // mean cross-entropy over all rows, after training
   j["final_accuracy"] = double(correct) / double(N);
   j["epoch_end_pass_s"] = after.seconds * double(epochs);  // what full_pass would add
@@ -357,6 +364,8 @@ int main(int argc, char** argv) {
   app.add_option("--rows", o.rows, "rows in the data files (W2, W3, W4)");
   app.add_option("--epochs", o.epochs, "W2: 3, W3: 1 by default");
   app.add_option("--batch", o.batch, "W2: 32, W3: 128, W4: 10000 by default");
+  app.add_option("--optimizer", o.optimizer, "W3: adam (the workload), momentum or sgd")
+      ->check(CLI::IsMember({"adam", "momentum", "sgd"}));
   app.add_option("--steps", o.steps, "W1: training steps per run");
   app.add_option("--seed", o.seed, "fit()'s shuffling seed (data.py's orders use the same)");
   app.add_option("--min-seconds", o.min_seconds, "W1, W4: repeat until this much time passed");

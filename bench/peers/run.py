@@ -8,7 +8,7 @@ annlab/peer ratios, correctness table, notes) and writes the raw results as JSON
 
     bench/install-peers.sh
     cmake --preset release
-    cmake --build --preset release --target bench_workloads bench_fann_f32 bench_fann_f64 bench_sgemm
+    cmake --build --preset release --target bench_workloads bench_fann_f32 bench_fann_f64 bench_sgemm bench_peak bench_memory
     /usr/bin/python3 bench/peers/run.py            # full: about 10 minutes on 2 cores
     /usr/bin/python3 bench/peers/run.py --quick    # smaller sizes, 1 repetition: a smoke test
 
@@ -49,18 +49,24 @@ MODES = {
 }
 
 NAMES = {"annlab": "annlab", "pytorch": "PyTorch", "sklearn": "scikit-learn", "fann": "FANN",
-         "openblas_sgemm": "OpenBLAS sgemm"}
+         "openblas_sgemm": "OpenBLAS sgemm", "machine": "FMA ceiling"}
 PEERS = ["pytorch", "sklearn", "fann", "openblas_sgemm"]
 
 # The cells (workload, variant) and who runs each. FANN has no ReLU; sgemm only has W3.
+# Two cells are context for the goals, not workloads of the tables: W3 with plain SGD
+# instead of Adam (annlab only: what the optimizer's update costs against sgemm, which times
+# the products alone), and the cores' fused multiply-add ceiling (bench_peak).
 CELLS = [
     ("W1", "sigmoid", ["annlab", "pytorch", "sklearn", "fann"]),
     ("W2", "relu", ["annlab", "pytorch", "sklearn"]),
     ("W2", "tanh", ["annlab", "pytorch", "sklearn", "fann"]),
     ("W3", "relu", ["annlab", "pytorch", "sklearn", "openblas_sgemm"]),
+    ("W3", "relu_sgd", ["annlab"]),
     ("W4", "relu", ["annlab", "pytorch", "sklearn"]),
     ("W4", "tanh", ["annlab", "pytorch", "sklearn", "fann"]),
+    ("peak", "fma", ["machine"]),
 ]
+CONTEXT = {("W3", "relu_sgd"), ("peak", "fma")}  # measured for the goals table only
 
 # The speed figures of the table: (workload, mode, field, label, higher_is_better).
 FIGURES = [
@@ -161,6 +167,9 @@ def environment(framework, threads):
 
 def command(framework, workload, variant, threads, cfg, bins, folder):
     """The command line of one measurement, or None when this framework cannot run it."""
+    if framework == "machine":
+        return [bins["bench_peak"], "--threads", str(threads), "--runs",
+                "7" if cfg["reps"] > 1 else "3"]
     rows = {"W1": 0, "W2": cfg["w2_rows"], "W3": cfg["w3_rows"], "W4": cfg["w2_rows"]}[workload]
     common = ["--workload", workload, "--threads", str(threads), "--data", folder]
     if workload != "W1":
@@ -175,6 +184,8 @@ def command(framework, workload, variant, threads, cfg, bins, folder):
         common += ["--epochs", str(cfg["w2_epochs"])]
     if workload == "W3":
         common += ["--epochs", str(cfg["w3_epochs"])]
+        if variant == "relu_sgd":
+            common += ["--optimizer", "sgd"]
     if workload == "W4":
         common += ["--batch", str(cfg["w4_batch"])]
     if framework == "annlab":
@@ -193,7 +204,8 @@ def command(framework, workload, variant, threads, cfg, bins, folder):
 def available(build_bench):
     """Programs and Python modules found; returns (bins, frameworks present, missing notes)."""
     bins = {n: os.path.join(build_bench, n)
-            for n in ("bench_workloads", "bench_fann_f32", "bench_fann_f64", "bench_sgemm")}
+            for n in ("bench_workloads", "bench_fann_f32", "bench_fann_f64", "bench_sgemm",
+                      "bench_peak", "bench_memory")}
     have, missing = set(), []
     exe = {n: os.access(p, os.X_OK) for n, p in bins.items()}
     if exe["bench_workloads"]:
@@ -222,6 +234,13 @@ def available(build_bench):
     else:
         missing.append("OpenBLAS sgemm: bench_sgemm not built (libopenblas-dev missing when "
                        "CMake configured? bench/install-peers.sh, then reconfigure)")
+    if exe["bench_peak"]:
+        have.add("machine")
+    else:
+        missing.append("the FMA ceiling: bench_peak not built (no C compiler when CMake "
+                       "configured?)")
+    if not exe["bench_memory"]:
+        missing.append("the memory goal: bench_memory not built")
     return bins, have, missing
 
 
@@ -287,7 +306,7 @@ def fmt_ratio(x):
 def report(meta, med, cfg, threads_list, present, missing, failures):
     """The Markdown report."""
     m = meta["machine"]
-    fws = [f for f in ["annlab"] + PEERS if f in present]
+    fws = [f for f in ["annlab"] + PEERS if f in present]  # not "machine": the goals' context
     lines = []
     w = lines.append
     w(f"### annlab vs peers ({meta['mode']} mode, {cfg['reps']} repetition(s), medians)")
@@ -311,7 +330,7 @@ def report(meta, med, cfg, threads_list, present, missing, failures):
     w("|" + "---|" * len(head))
     for workload, mode, field, label, higher in FIGURES:
         for wl, variant, who in CELLS:
-            if wl != workload:
+            if wl != workload or (wl, variant) in CONTEXT:
                 continue
             for t in threads_list:
                 vals = {f: med.get((wl, variant, mode, t, f), {}).get(field) for f in fws}
@@ -341,7 +360,7 @@ def report(meta, med, cfg, threads_list, present, missing, failures):
     w("|" + "---|" * len(head))
     for workload, field, label, digits in CHECKS:
         for wl, variant, who in CELLS:
-            if wl != workload:
+            if wl != workload or (wl, variant) in CONTEXT:
                 continue
             for t in threads_list:
                 vals = {f: med.get((wl, variant, None, t, f), {}).get(field) for f in fws}
@@ -375,6 +394,183 @@ def report(meta, med, cfg, threads_list, present, missing, failures):
     for f in failures:
         w(f"- FAILED: {f}")
     return "\n".join(lines)
+
+
+# Issue #6's goals. Each ratio is paired within a repetition (annlab and the peer ran one
+# after the other) and quoted as the median over repetitions with their range, so a goal
+# that only a noisy repetition meets or misses shows as such.
+W2_FLOPS_PER_SAMPLE = 6 * (8 * 64 + 64 * 64 + 64 * 1)  # the nominal 6·weights, as W3's
+
+
+def by_rep(results):
+    """{(workload, variant, mode, threads, framework): {rep: record}}."""
+    out = {}
+    for r in results:
+        out.setdefault(key(r), {})[r.get("rep", 0)] = r
+    return out
+
+
+def spread(values, form):
+    """'median (min–max)' of per-repetition values, or just the value when there is one."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return None, "—"
+    med = statistics.median(values)
+    if len(values) == 1 or min(values) == max(values):
+        return med, form(med)
+    return med, f"{form(med)} ({form(min(values))}–{form(max(values))})"
+
+
+def paired(reps, a, b, fn):
+    """fn(record of a, record of b) for every repetition both have."""
+    ra, rb = reps.get(a, {}), reps.get(b, {})
+    return [fn(ra[k], rb[k]) for k in sorted(ra) if k in rb]
+
+
+def best_peer(reps, wl, variant, mode, t, field, higher):
+    """Per repetition: annlab's speed ratio to the best peer of that repetition."""
+    ours = reps.get((wl, variant, mode, t, "annlab"), {})
+    out = []
+    for rep, a in sorted(ours.items()):
+        peers = [reps[(wl, variant, mode, t, f)][rep][field] for f in PEERS if f != "openblas_sgemm"
+                 and rep in reps.get((wl, variant, mode, t, f), {})]
+        if peers and a.get(field):
+            out.append(a[field] / max(peers) if higher else min(peers) / a[field])
+    return out
+
+
+def ceiling(reps, precision, t):
+    """The median FMA ceiling (GFLOP/s) on t cores, or None."""
+    vals = [r["gflops"] for r in reps.get(("peak", "fma", precision, t, "machine"), {}).values()]
+    return statistics.median(vals) if vals else None
+
+
+def memory_goal(bins):
+    """bench_memory's line and whether it met its budget (exit 0), or None."""
+    if not os.access(bins.get("bench_memory", ""), os.X_OK):
+        return None
+    try:
+        p = subprocess.run([bins["bench_memory"]], capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"bench_memory failed: {e}", False
+    return p.stdout.strip() or p.stderr.strip(), p.returncode == 0
+
+
+def goals(results, threads_list, memory):
+    """The goals table of issue #6, from this run alone."""
+    reps = by_rep(results)
+    x = lambda v: f"{v:.2f}x"  # noqa: E731
+    pct = lambda v: f"{100 * v:.0f} %"  # noqa: E731
+    rows = []
+
+    def add(goal, text, met):
+        rows.append(f"| {goal} | {text} | {'—' if met is None else 'yes' if met else 'no'} |")
+
+    one = 1 if 1 in threads_list else threads_list[0]
+    two = 2 if 2 in threads_list else None
+    p1, p2 = ceiling(reps, "f32", one), ceiling(reps, "f32", two) if two else None
+
+    # W1: at most 50 ns per step ("3x FANN" on the issue's machine, where FANN took 0.15 µs).
+    for t in threads_list:
+        ns = [r["ns_per_step"] for r in reps.get(("W1", "sigmoid", None, t, "annlab"), {}).values()]
+        med, text = spread(ns, lambda v: f"{v:.1f} ns")
+        if med is None:
+            continue
+        fann = paired(reps, ("W1", "sigmoid", None, t, "fann"), ("W1", "sigmoid", None, t, "annlab"),
+                      lambda f, a: f["ns_per_step"] / a["ns_per_step"])
+        if fann:
+            text += f"; FANN ÷ annlab {spread(fann, x)[1]}"
+        add(f"W1 step <= 50 ns ({t} thr)", text, med <= 50)
+    # W2: at least 20x the best peer at 1 thread, more at 2.
+    r1 = {}
+    for t in threads_list:
+        for variant in ("relu", "tanh"):
+            ratios = best_peer(reps, "W2", variant, None, t, "samples_per_s", True)
+            med, text = spread(ratios, x)
+            if med is None:
+                continue
+            r1.setdefault(variant, med)
+            if t == one:
+                best = [max(reps[("W2", variant, None, t, f)][k]["samples_per_s"] for f in PEERS
+                            if k in reps.get(("W2", variant, None, t, f), {}))
+                        for k in reps.get(("W2", variant, None, t, "annlab"), {})]
+                need = 20 * statistics.median(best) * W2_FLOPS_PER_SAMPLE * 1e-9
+                text += f"; 20x needs {fmt(20 * statistics.median(best))} samples/s = {need:.0f} " \
+                        f"GFLOP/s" + (f", {pct(need / p1)} of the FMA ceiling" if p1 else "")
+                add(f"W2 {variant} >= 20x the best peer (1 thr)", text, med >= 20)
+            else:
+                add(f"W2 {variant}, {t} thr: >= 20x and more than at 1 thr", text,
+                    med >= max(20, r1[variant]))
+    # W3: 1.2x the best peer at 1 thread, 1.3x at 2; 85 % of OpenBLAS sgemm.
+    for t in threads_list:
+        med, text = spread(best_peer(reps, "W3", "relu", None, t, "samples_per_s", True), x)
+        if med is not None:
+            need = 1.2 if t == one else 1.3
+            add(f"W3 >= {need}x the best peer ({t} thr)", text, med >= need)
+    for t in threads_list:
+        ours = ("W3", "relu", None, t, "annlab")
+        sg = ("W3", "relu", None, t, "openblas_sgemm")
+        med, text = spread(paired(reps, ours, sg, lambda a, b: a["samples_per_s"] /
+                                  b["samples_per_s"]), pct)
+        if med is None:
+            continue
+        sgd = paired(reps, ("W3", "relu_sgd", None, t, "annlab"), sg,
+                     lambda a, b: a["samples_per_s"] / b["samples_per_s"])
+        if sgd:
+            text += f"; with plain SGD instead of Adam {spread(sgd, pct)[1]}"
+        peak = p1 if t == one else p2
+        g = [r["gflops"] for r in reps.get(ours, {}).values()]
+        if peak and g:
+            text += f"; {pct(statistics.median(g) / peak)} of the FMA ceiling"
+        add(f"W3 >= 85 % of OpenBLAS sgemm ({t} thr)", text, med >= 0.85)
+    # W4: one row at most 0.5 µs; batched at least 1.5x the best peer.
+    for t in threads_list:
+        for variant in ("relu", "tanh"):
+            us = [r["latency_us"] for r in
+                  reps.get(("W4", variant, "single", t, "annlab"), {}).values()]
+            med, text = spread(us, lambda v: f"{v:.3f} µs")
+            if med is not None:
+                add(f"W4 {variant} one row <= 0.5 µs ({t} thr)", text, med <= 0.5)
+            med, text = spread(best_peer(reps, "W4", variant, "batch", t, "rows_per_s", True), x)
+            if med is not None:
+                add(f"W4 {variant} batch >= 1.5x the best peer ({t} thr)", text, med >= 1.5)
+    # Threads: 2 threads at least 1.7x one on W3; the same results on every thread count.
+    if two:
+        def scaling(fw, variant="relu", wl="W3", mode=None, field="samples_per_s"):
+            return paired(reps, (wl, variant, mode, two, fw), (wl, variant, mode, one, fw),
+                          lambda a, b: a[field] / b[field])
+        med, text = spread(scaling("annlab"), x)
+        if med is not None:
+            context = [(NAMES[f], scaling(f)) for f in ("openblas_sgemm", "pytorch")]
+            context.append(("the FMA ceiling", scaling("machine", "fma", "peak", "f32", "gflops")))
+            text += "; " + ", ".join(f"{n} {spread(v, x)[1]}" for n, v in context if v)
+            add("W3: 2 threads >= 1.7x one", text, med >= 1.7)
+    same = []
+    for wl, variant, field in (("W2", "relu", "final_mse"), ("W2", "tanh", "final_mse"),
+                               ("W3", "relu", "final_loss")):
+        vals = {repr(r[field]) for t in threads_list
+                for r in reps.get((wl, variant, None, t, "annlab"), {}).values()}
+        if vals:
+            same.append((f"{wl} {variant}", len(vals) == 1))
+    if same:
+        add("the same result on every thread count",
+            ", ".join(f"{n}: {'bit-identical' if ok else 'DIFFERENT'}" for n, ok in same) +
+            f" (final loss, threads {', '.join(map(str, threads_list))}, every repetition)",
+            all(ok for _, ok in same))
+    if memory:
+        add("W3 training peak < 2 x (parameters + Adam state + one batch)", memory[0], memory[1])
+    ceil = []
+    for prec in ("f32", "f64"):
+        v = [f"{ceiling(reps, prec, t):.0f}" for t in threads_list if ceiling(reps, prec, t)]
+        if v:
+            ceil.append(f"{prec} {' / '.join(v)}")
+    head = ["### Against the goals of issue #6 (this run; per-repetition pairs, median (range))",
+            "", "| goal | measured | met |", "|---|---|---|"]
+    tail = [""]
+    if ceil:
+        tail.append(f"FMA ceiling (bench_peak, GFLOP/s on {' / '.join(map(str, threads_list))} "
+                    f"core(s)): {'; '.join(ceil)}.")
+    return "\n".join(head + rows + tail)
 
 
 def notes(med, threads_list, env0):
@@ -464,7 +660,7 @@ def main():
     results, failures, runs = [], [], []
     for rep in range(cfg["reps"]):
         for workload, variant, who in CELLS:
-            if only and workload not in only:
+            if only and workload not in only and workload != "peak":
                 continue
             for t in threads_list:
                 fws = [f for f in who if f in present]
@@ -487,7 +683,7 @@ def main():
     band = {}
     for workload, variant, who in CELLS:
         n = cfg["seeds"].get(workload, 0)
-        if (only and workload not in only) or not n:
+        if (only and workload not in only) or not n or (workload, variant) in CONTEXT:
             continue
         field = "final_mse" if workload == "W2" else "final_loss"
         for seed in range(1, n + 1):
@@ -513,7 +709,11 @@ def main():
     meta["kernels"] = "; ".join(kernels)
     med = medians(results)
     meta["notes"] = notes(med, threads_list, env0)
-    text = report(meta, med, cfg, threads_list, present, missing, failures)
+    memory = memory_goal(bins) if not only or "W3" in only else None
+    if memory:
+        meta["memory"] = {"line": memory[0], "met": memory[1]}
+    text = report(meta, med, cfg, threads_list, present, missing, failures) + "\n\n" + \
+        goals(results, threads_list, memory)
     print(text)
     doc = {"meta": meta, "results": results, "runs": runs,
            "medians": [dict(zip(("workload", "variant", "mode", "threads", "framework"), k), **v)

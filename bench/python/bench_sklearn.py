@@ -35,6 +35,12 @@ report) with the estimator's own run configuration, so it does the same work; sc
 own time, measured in each fit as the fit's time less its C++ call's) and the estimator's
 time relative to the CLI process (negative when Python is faster, as it skips process start
 and CSV parsing).
+
+Below the table: each fit's arithmetic (2 flops per multiply-add of the forward pass, the
+weight gradients and the input gradients of every layer past the first), the rate annlab's
+fit ran at, and the rate a fit 5x as fast as scikit-learn's would need, both as a share of
+the cores' fused multiply-add ceiling that bench_peak measures (built with the benchmarks:
+``cmake --build --preset release --target bench_peak``; left out when it is missing).
 """
 
 import argparse
@@ -89,6 +95,25 @@ def sklearn_estimator(w, seed):
         return make_pipeline(MinMaxScaler(), SkClassifier(**common))
     return TransformedTargetRegressor(make_pipeline(MinMaxScaler(), SkRegressor(**common)),
                                       transformer=MinMaxScaler())
+
+
+def flops_per_row(n_in, hidden, n_out):
+    """Forward, weight gradients, and input gradients past the first layer: 2 flops each."""
+    widths = [n_in, *hidden, n_out]
+    weights = [a * b for a, b in zip(widths, widths[1:])]
+    return 2 * (2 * sum(weights) + sum(weights[1:]))
+
+
+def fma_ceiling(program, threads, dtype):
+    """bench_peak's GFLOP/s on `threads` cores in this precision, or None."""
+    if not program or not Path(program).exists():
+        return None
+    r = subprocess.run([str(program), "--threads", str(threads)], capture_output=True, text=True)
+    for line in r.stdout.splitlines():
+        d = json.loads(line)
+        if d.get("mode") == {"float64": "f64", "float32": "f32"}[dtype]:
+            return d["gflops"]
+    return None
 
 
 def score(w, y, predicted):
@@ -170,6 +195,9 @@ def run_workload(name, w, data_dir, cli, reps, tmp, dtype, threads):
         order = [python, engine, scikit_learn] + ([command_line] if cli else [])
         for run in order[rep % len(order):] + order[:rep % len(order)]:  # who goes first rotates
             run()
+        rows["flops"] = float(len(Xtr_np) * w["epochs"] *
+                              flops_per_row(Xtr_np.shape[1], w["hidden"],
+                                            len(target["classes"]) if w["classify"] else 1))
         rows["acc_annlab"].append(score(w, yte, est.predict(Xte_np)))
         rows["acc_sklearn"].append(score(w, yte, sk.predict(Xte_np)))
     return rows
@@ -187,6 +215,10 @@ def main():
     parser.add_argument("--dtype", choices=["float64", "float32"], default="float64",
                         help="the precision every framework trains in")
     parser.add_argument("--only", choices=sorted(WORKLOADS), action="append")
+    parser.add_argument("--peak", default=os.environ.get("ANNLAB_PEAK",
+                                                         ROOT / "build" / "release" / "bench" /
+                                                         "bench_peak"),
+                        help="bench_peak, for the FMA ceiling (default build/release/bench)")
     parser.add_argument("--json", help="write the raw times and scores here")
     args = parser.parse_args()
     cli = str(args.cli) if Path(args.cli).exists() else None
@@ -224,6 +256,19 @@ def main():
               f"| {100 * (py / cli_t - 1):+.1f} % "
               f"| {metric} {np.mean(r['acc_annlab']):.4f} ± {np.std(r['acc_annlab']):.4f} "
               f"| {metric} {np.mean(r['acc_sklearn']):.4f} ± {np.std(r['acc_sklearn']):.4f} |")
+    # Measured after the fits, so that its seconds of full-speed vector code disturb none.
+    peak = fma_ceiling(args.peak, args.threads, args.dtype)
+    print()
+    for name, r in results.items():
+        gflop = r["flops"] * 1e-9
+        py, sk = med(r["python"]), med(r["sklearn"])
+        share = (lambda rate: f" ({100 * rate / peak:.0f} % of the ceiling)") if peak else \
+            (lambda rate: "")
+        print(f"- {name}: {gflop:.2f} GFLOP per fit; annlab's fit ran at {gflop / py:.1f} "
+              f"GFLOP/s{share(gflop / py)}; 5x scikit-learn needs {5 * gflop / sk:.1f} "
+              f"GFLOP/s{share(5 * gflop / sk)}")
+    print("- FMA ceiling " + (f"(bench_peak, {args.threads} core(s), {args.dtype}): {peak:.0f} "
+                              f"GFLOP/s" if peak else f"not measured: no {args.peak}"))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
 
