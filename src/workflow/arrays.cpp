@@ -228,20 +228,7 @@ template <class T>
 void train_and_report(Network<T>& net, RunResult& res, const RunConfig& c, const Matrices& tr,
                       const Matrices& va, const Matrices& te, const RunCallbacks& cb) {
   const data::Preprocessor& pre = res.model.preprocessing;
-  const std::vector<T> xt(tr.x.begin(), tr.x.end()), yt(tr.y.begin(), tr.y.end()),
-      xv(va.x.begin(), va.x.end()), yv(va.y.begin(), va.y.end());
-  TrainCallbacks<T> tcb;
-  tcb.metrics = [&pre](const T* yhat, const T* y, long rows) {
-    const long k = pre.outputs();
-    return detail::flat_metrics(detail::metrics_of(pre, std::vector<double>(yhat, yhat + rows * k),
-                                                   std::vector<double>(y, y + rows * k), rows));
-  };
-  const int epochs = c.train.epochs;
-  if (cb.on_epoch) tcb.on_epoch = [&cb, epochs](const EpochRecord& r) { cb.on_epoch(r, epochs); };
-  if (cb.should_stop) tcb.should_stop = cb.should_stop;
-  res.history = fit(net, Batch<T>{xt.data(), yt.data(), tr.rows},
-                    Batch<T>{va.rows ? xv.data() : nullptr, va.rows ? yv.data() : nullptr, va.rows},
-                    c.train, tcb);
+  res.history = detail::fit_network<T>(net, c, pre, tr, va, cb);
   res.train = detail::evaluate_network(net, pre, tr);
   res.validation = detail::evaluate_network(net, pre, va);
   res.test = detail::evaluate_network(net, pre, te);

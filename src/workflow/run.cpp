@@ -503,14 +503,9 @@ Matrices matrices(const data::Table& t, const data::Preprocessor& pre,
           static_cast<long>(rows.size())};
 }
 
-// Trains one network on `train` (validated on `val`), returns it with its history.
 template <class T>
-std::pair<Network<T>, History> train_network(const Architecture& arch, const RunConfig& c,
-                                             const data::Preprocessor& pre, const Matrices& train,
-                                             const Matrices& val, const RunCallbacks& cb) {
-  Network<T> net(arch);
-  NumpyRandom rng(c.train.seed);
-  initialize(net, c.init, rng);
+History fit_network(Network<T>& net, const RunConfig& c, const data::Preprocessor& pre,
+                    const Matrices& train, const Matrices& val, const RunCallbacks& cb) {
   const std::vector<T> xt = as<T>(train.x), yt = as<T>(train.y), xv = as<T>(val.x),
                        yv = as<T>(val.y);
   TrainCallbacks<T> tcb;
@@ -527,10 +522,20 @@ std::pair<Network<T>, History> train_network(const Architecture& arch, const Run
   const int epochs = c.train.epochs;
   if (cb.on_epoch) tcb.on_epoch = [&cb, epochs](const EpochRecord& r) { cb.on_epoch(r, epochs); };
   if (cb.should_stop) tcb.should_stop = cb.should_stop;
-  History h =
-      fit(net, Batch<T>{xt.data(), yt.data(), train.rows},
-          Batch<T>{val.rows ? xv.data() : nullptr, val.rows ? yv.data() : nullptr, val.rows},
-          c.train, tcb);
+  return fit(net, Batch<T>{xt.data(), yt.data(), train.rows},
+             Batch<T>{val.rows ? xv.data() : nullptr, val.rows ? yv.data() : nullptr, val.rows},
+             c.train, tcb);
+}
+
+// Trains one network on `train` (validated on `val`), returns it with its history.
+template <class T>
+std::pair<Network<T>, History> train_network(const Architecture& arch, const RunConfig& c,
+                                             const data::Preprocessor& pre, const Matrices& train,
+                                             const Matrices& val, const RunCallbacks& cb) {
+  Network<T> net(arch);
+  NumpyRandom rng(c.train.seed);
+  initialize(net, c.init, rng);
+  History h = fit_network<T>(net, c, pre, train, val, cb);
   return {std::move(net), std::move(h)};
 }
 
@@ -543,6 +548,10 @@ SplitMetrics evaluate_network(const Network<T>& net, const data::Preprocessor& p
   return metrics_of(pre, std::vector<double>(yhat.begin(), yhat.end()), m.y, m.rows);
 }
 
+template History fit_network<float>(Network<float>&, const RunConfig&, const data::Preprocessor&,
+                                    const Matrices&, const Matrices&, const RunCallbacks&);
+template History fit_network<double>(Network<double>&, const RunConfig&, const data::Preprocessor&,
+                                     const Matrices&, const Matrices&, const RunCallbacks&);
 template std::pair<Network<float>, History> train_network<float>(const Architecture&,
                                                                  const RunConfig&,
                                                                  const data::Preprocessor&,

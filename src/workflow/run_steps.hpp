@@ -33,6 +33,11 @@ SplitMetrics metrics_of(const data::Preprocessor& pre, const std::vector<double>
 // {"rmse", "mae", "r2"} or {"accuracy", "log_loss"}: the per-epoch and model-file metrics.
 std::map<std::string, double> flat_metrics(const SplitMetrics& m);
 
+// Trains `net` as it stands (new or already trained) on `train`, validated on `val`, with
+// c.train; the history records the data's metrics per epoch. Every run path trains here.
+template <class T>
+History fit_network(Network<T>& net, const RunConfig& c, const data::Preprocessor& pre,
+                    const Matrices& train, const Matrices& val, const RunCallbacks& cb);
 // A network initialized from c.init and c.train.seed, trained on `train` (validated on `val`).
 template <class T>
 std::pair<Network<T>, History> train_network(const Architecture& arch, const RunConfig& c,

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
+from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -209,6 +210,22 @@ def test_warm_start_continues(regression):
     cold = quick_regressor(max_iter=10).fit(X, y)
     np.testing.assert_array_equal(cold.model_.parameters, after10)
     assert not np.array_equal(est.model_.parameters, after10)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_epoch_metrics_of_a_fresh_and_a_continued_fit_are_scikit_learns(classification, dtype):
+    # full_pass: an epoch's train metrics are those of the network after it, on every row, so
+    # scikit-learn can compute them from predict_proba. warm_start's second fit continues the
+    # trained network (the workflow's other training path).
+    X, y = classification
+    est = quick_classifier(max_iter=3, warm_start=True, epoch_loss="full_pass", dtype=dtype)
+    for _ in range(2):
+        est.fit(X, y)
+        proba = est.predict_proba(X)
+        m = est.history_.train_metrics
+        assert m["accuracy"][-1] == accuracy_score(y, est.predict(X))
+        np.testing.assert_allclose(m["log_loss"][-1], log_loss(y, proba, labels=est.classes_),
+                                   rtol=1e-9)
 
 
 def test_early_stopping_and_history(regression):
