@@ -9,7 +9,7 @@ annlab/peer ratios, correctness table, notes) and writes the raw results as JSON
     bench/install-peers.sh
     cmake --preset release
     cmake --build --preset release --target bench_workloads bench_fann_f32 bench_fann_f64 bench_sgemm bench_peak bench_memory
-    /usr/bin/python3 bench/peers/run.py            # full: about 10 minutes on 2 cores
+    /usr/bin/python3 bench/peers/run.py            # full: about 4-5 minutes on 2 cores
     /usr/bin/python3 bench/peers/run.py --quick    # smaller sizes, 1 repetition: a smoke test
 
 It builds nothing: it runs the programs it finds in --build (default build/release/bench)
