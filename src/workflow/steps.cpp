@@ -45,6 +45,16 @@ std::map<std::string, double> metric_values(const SplitMetrics& m) {
   return detail::flat_metrics(m);
 }
 
+template <class T>
+std::function<std::map<std::string, double>(const T*, const T*, long)> epoch_metrics(
+    const data::Preprocessor& pre) {
+  return detail::epoch_metrics<T>(pre);
+}
+template std::function<std::map<std::string, double>(const float*, const float*, long)>
+epoch_metrics<float>(const data::Preprocessor&);
+template std::function<std::map<std::string, double>(const double*, const double*, long)>
+epoch_metrics<double>(const data::Preprocessor&);
+
 Model make_model(const data::Table& table, const PreparedRun& run, const RunConfig& c,
                  std::vector<double> parameters, const SplitMetrics& train,
                  const SplitMetrics& validation, const SplitMetrics& test) {

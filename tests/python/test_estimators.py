@@ -213,19 +213,25 @@ def test_warm_start_continues(regression):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_epoch_metrics_of_a_fresh_and_a_continued_fit_are_scikit_learns(classification, dtype):
+def test_epoch_metrics_of_fresh_and_continued_fits_are_scikit_learns(classification, dtype):
     # full_pass: an epoch's train metrics are those of the network after it, on every row, so
-    # scikit-learn can compute them from predict_proba. warm_start's second fit continues the
-    # trained network (the workflow's other training path).
+    # scikit-learn can compute them from predict_proba. warm_start's second fit and
+    # partial_fit continue the trained network (the workflow's other training path).
     X, y = classification
     est = quick_classifier(max_iter=3, warm_start=True, epoch_loss="full_pass", dtype=dtype)
-    for _ in range(2):
-        est.fit(X, y)
-        proba = est.predict_proba(X)
+
+    def check():
         m = est.history_.train_metrics
         assert m["accuracy"][-1] == accuracy_score(y, est.predict(X))
-        np.testing.assert_allclose(m["log_loss"][-1], log_loss(y, proba, labels=est.classes_),
+        np.testing.assert_allclose(m["log_loss"][-1],
+                                   log_loss(y, est.predict_proba(X), labels=est.classes_),
                                    rtol=1e-9)
+
+    for _ in range(2):
+        est.fit(X, y)
+        check()
+    est.partial_fit(X, y)
+    check()
 
 
 def test_early_stopping_and_history(regression):

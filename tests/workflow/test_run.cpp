@@ -7,6 +7,7 @@
 
 #include "annlab/core/error.hpp"
 #include "annlab/workflow/run.hpp"
+#include "annlab/workflow/steps.hpp"
 
 namespace {
 using namespace annlab;
@@ -82,6 +83,48 @@ TEST(Run, IrisClassifiesWithSoftmax) {
     for (int k = 0; k < 3; ++k) s += p.values[i * 3 + k];
     EXPECT_NEAR(s, 1.0, 1e-12);
   }
+}
+
+// fit()'s per-epoch evaluator (in place from T) against its oracle, the split metrics of the
+// same outputs in double, with ties and a saturated row among the predictions.
+template <class T>
+void expect_epoch_metrics_are_the_split_metrics(const workflow::PreparedRun& run) {
+  const data::Preprocessor& pre = run.preprocessing;
+  const long rows = run.train.rows, k = pre.outputs();
+  std::vector<T> yhat(std::size_t(rows * k)), y(run.train.y.begin(), run.train.y.end());
+  for (long r = 0; r < rows; ++r) {
+    double sum = 0;
+    for (long j = 0; j < k; ++j) sum += 1.0 + double((r * 7 + j * 3) % 5);
+    for (long j = 0; j < k; ++j)
+      yhat[std::size_t(r * k + j)] =
+          pre.task == data::Task::classification
+              ? T((1.0 + double((r * 7 + j * 3) % 5)) / sum)  // probabilities, some tied
+              : T(0.1 * double(r % 11) - 0.3);
+  }
+  if (pre.task == data::Task::classification) {  // one row certain of a class
+    std::fill(yhat.begin(), yhat.begin() + k, T(0));
+    yhat[1] = T(1);
+  }
+  const auto fast = workflow::epoch_metrics<T>(pre)(yhat.data(), y.data(), rows);
+  const auto oracle = workflow::metric_values(
+      workflow::split_metrics(pre, std::vector<double>(yhat.begin(), yhat.end()),
+                              std::vector<double>(y.begin(), y.end()), rows));
+  EXPECT_EQ(fast, oracle);  // the same names and the same values, bit for bit
+}
+
+TEST(Run, EpochMetricsAreTheSplitMetrics) {
+  const data::Table iris = data::read_csv(kData + "/classic/iris.csv");
+  RunConfig c = workflow::parse_run_config(R"({"layers": [4], "seed": 1})", "test");
+  c.columns.targets = {iris.columns.back()};
+  const workflow::PreparedRun classes = workflow::prepare_run(iris, c);
+  ASSERT_EQ(classes.preprocessing.task, data::Task::classification);
+  expect_epoch_metrics_are_the_split_metrics<double>(classes);
+  expect_epoch_metrics_are_the_split_metrics<float>(classes);
+  const data::Table well = data::read_csv(kData + "/geodatasets/unconv_MV_v4.csv");
+  const workflow::PreparedRun values = workflow::prepare_run(well, well_config());
+  ASSERT_EQ(values.preprocessing.task, data::Task::regression);
+  expect_epoch_metrics_are_the_split_metrics<double>(values);
+  expect_epoch_metrics_are_the_split_metrics<float>(values);
 }
 
 TEST(Run, Float32TrainsToo) {

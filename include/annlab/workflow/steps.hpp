@@ -3,6 +3,7 @@
 // views of any of them later. train_on_table is these steps plus fit() and the metrics, so
 // the same table and RunConfig give the same split, preprocessing, network and model here.
 #pragma once
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -41,6 +42,12 @@ PreparedRun prepare_run(const data::Table& table, const RunConfig& config, long 
 SplitMetrics split_metrics(const data::Preprocessor& pre, const std::vector<double>& yhat_model,
                            const std::vector<double>& y_model, long rows);
 std::map<std::string, double> metric_values(const SplitMetrics& m);
+// fit()'s per-epoch evaluator (TrainCallbacks::metrics) for this preprocessing: the values
+// of metric_values(split_metrics(...)), computed in place from T for classification (no
+// copies, no confusion matrix). Keeps a reference to `pre`, which must outlive training.
+template <class T>
+std::function<std::map<std::string, double>(const T*, const T*, long)> epoch_metrics(
+    const data::Preprocessor& pre);
 
 // The model file of a run with the given flat parameters: architecture, preprocessing,
 // effective config, provenance (seed, the table's name, hash and rows) and the metrics of

@@ -247,12 +247,7 @@ void Session::run_training() {
   tc.epochs = max_epochs_;
   TrainCallbacks<T> cb;
   const data::Preprocessor& pre = run_.preprocessing;
-  cb.metrics = [&pre](const T* yhat, const T* y, long rows) {
-    const long k = pre.outputs();
-    return workflow::metric_values(
-        workflow::split_metrics(pre, std::vector<double>(yhat, yhat + rows * k),
-                                std::vector<double>(y, y + rows * k), rows));
-  };
+  cb.metrics = workflow::epoch_metrics<T>(pre);
   cb.on_epoch = [this, &net](const EpochRecord& r) {
     record(r.epoch, {net.parameters().begin(), net.parameters().end()}, r);
     wait_for_grant(r.epoch);
