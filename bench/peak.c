@@ -87,7 +87,10 @@ static double run(int threads, int f64, long iterations) {
   pthread_barrier_init(&start, NULL, (unsigned)threads);
   for (int t = 0; t < threads; ++t) {
     job[t] = (struct Job){f64, iterations, &start, 0, 0};
-    if (t > 0) pthread_create(&tid[t], NULL, run_job, &job[t]);
+    if (t > 0 && pthread_create(&tid[t], NULL, run_job, &job[t]) != 0) {
+      fprintf(stderr, "bench_peak: could not start thread %d of %d\n", t + 1, threads);
+      exit(1); /* the started ones wait at the barrier: nothing to join */
+    }
   }
   run_job(&job[0]);
   double slowest = job[0].seconds;

@@ -375,6 +375,8 @@ int main(int argc, char** argv) {
   try {
     if (o.workload != "W1" && (o.data.empty() || o.rows <= 0))
       throw std::runtime_error(o.workload + " needs --data and --rows");
+    if (o.workload != "W3" && o.optimizer != "adam")
+      throw std::runtime_error("--optimizer is W3's (W1 is gradient descent, W2 momentum)");
     if (o.workload == "W1") run_w1(o);
     if (o.workload == "W2") run_w2(o);
     if (o.workload == "W3") run_w3(o);

@@ -109,6 +109,9 @@ def fma_ceiling(program, threads, dtype):
     if not program or not Path(program).exists():
         return None
     r = subprocess.run([str(program), "--threads", str(threads)], capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"(bench_peak failed: {r.stderr.strip()})", file=sys.stderr)
+        return None
     for line in r.stdout.splitlines():
         d = json.loads(line)
         if d.get("mode") == {"float64": "f64", "float32": "f32"}[dtype]:
@@ -268,7 +271,7 @@ def main():
               f"GFLOP/s{share(gflop / py)}; 5x scikit-learn needs {5 * gflop / sk:.1f} "
               f"GFLOP/s{share(5 * gflop / sk)}")
     print("- FMA ceiling " + (f"(bench_peak, {args.threads} core(s), {args.dtype}): {peak:.0f} "
-                              f"GFLOP/s" if peak else f"not measured: no {args.peak}"))
+                              f"GFLOP/s" if peak else f"not measured ({args.peak})"))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
 
