@@ -53,3 +53,11 @@ def libraries():
 
 def emit(record):
     print(json.dumps(record), flush=True)
+
+
+def product_flops(widths):
+    """The flops one training sample's matrix products make in a network of these widths:
+    2 per multiply-add of the forward pass, the weight gradients and the input gradients of
+    every layer past the first (run.py's and bench_sklearn.py's shares of the FMA ceiling)."""
+    weights = [a * b for a, b in zip(widths, widths[1:])]
+    return 2 * (2 * sum(weights) + sum(weights[1:]))

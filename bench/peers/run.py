@@ -36,6 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import data  # noqa: E402
+from common import product_flops  # noqa: E402
 
 # Sizes of the two modes. full is the issue's; quick keeps every shape and code path but
 # trains on fewer rows, once, with shorter timing loops. `seeds`: how many other row orders
@@ -400,12 +401,8 @@ def report(meta, med, cfg, threads_list, present, missing, failures):
 # after the other) and quoted as the median over repetitions with their range, so a goal
 # that only a noisy repetition meets or misses shows as such. Shares of the FMA ceiling
 # count the flops the products make (2 per multiply-add: forward, weight gradients, input
-# gradients past the first layer), not the nominal 6·weights of the GFLOP/s column.
-def product_flops(widths):
-    weights = [a * b for a, b in zip(widths, widths[1:])]
-    return 2 * (2 * sum(weights) + sum(weights[1:]))
-
-
+# gradients past the first layer: common.product_flops), not the nominal 6·weights of the
+# GFLOP/s column.
 W2_FLOPS = product_flops([8, 64, 64, 1])  # per sample
 W3_FLOPS = product_flops([784, 512, 512, 10])
 

@@ -69,6 +69,8 @@ import annlab
 from annlab import _annlab
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench" / "peers"))
+from common import product_flops  # noqa: E402  (bench/peers/common.py)
 
 WORKLOADS = {
     "well": dict(csv="geodatasets/unconv_MV_v4.csv", target="Prod", drop=["Well"],
@@ -95,13 +97,6 @@ def sklearn_estimator(w, seed):
         return make_pipeline(MinMaxScaler(), SkClassifier(**common))
     return TransformedTargetRegressor(make_pipeline(MinMaxScaler(), SkRegressor(**common)),
                                       transformer=MinMaxScaler())
-
-
-def flops_per_row(n_in, hidden, n_out):
-    """Forward, weight gradients, and input gradients past the first layer: 2 flops each."""
-    widths = [n_in, *hidden, n_out]
-    weights = [a * b for a, b in zip(widths, widths[1:])]
-    return 2 * (2 * sum(weights) + sum(weights[1:]))
 
 
 def fma_ceiling(program, threads, dtype):
@@ -147,6 +142,9 @@ def run_workload(name, w, data_dir, cli, reps, tmp, dtype, threads):
         target = dict(y=ytr.to_numpy(np.float64).reshape(-1, 1), labels=None, classes=[])
     rows = {"python": [], "python_own": [], "engine": [], "cli": [], "sklearn": [],
             "acc_annlab": [], "acc_sklearn": []}
+    # The arithmetic of one fit (the same in every framework and repetition).
+    widths = [Xtr_np.shape[1], *w["hidden"], len(target["classes"]) if w["classify"] else 1]
+    rows["flops"] = float(len(Xtr_np) * w["epochs"] * product_flops(widths))
     for rep in range(reps):
         seed = rep + 1
         # The run configuration fit passes to the engine, and the CLI's (named columns).
@@ -198,9 +196,6 @@ def run_workload(name, w, data_dir, cli, reps, tmp, dtype, threads):
         order = [python, engine, scikit_learn] + ([command_line] if cli else [])
         for run in order[rep % len(order):] + order[:rep % len(order)]:  # who goes first rotates
             run()
-        rows["flops"] = float(len(Xtr_np) * w["epochs"] *
-                              flops_per_row(Xtr_np.shape[1], w["hidden"],
-                                            len(target["classes"]) if w["classify"] else 1))
         rows["acc_annlab"].append(score(w, yte, est.predict(Xte_np)))
         rows["acc_sklearn"].append(score(w, yte, sk.predict(Xte_np)))
     return rows

@@ -504,27 +504,12 @@ Matrices matrices(const data::Table& t, const data::Preprocessor& pre,
 }
 
 template <class T>
-std::function<std::map<std::string, double>(const T*, const T*, long)> epoch_metrics(
-    const data::Preprocessor& pre) {
-  return [&pre](const T* yhat, const T* y, long rows) {
-    const long k = pre.outputs();
-    if (pre.task == data::Task::classification && rows > 0) {
-      // The two numbers the history keeps, in place (metrics_of's values, no copies).
-      const data::ClassificationScores s = data::classification_scores(yhat, y, rows, k);
-      return std::map<std::string, double>{{"accuracy", s.accuracy}, {"log_loss", s.log_loss}};
-    }
-    return flat_metrics(metrics_of(pre, std::vector<double>(yhat, yhat + rows * k),
-                                   std::vector<double>(y, y + rows * k), rows));
-  };
-}
-
-template <class T>
 History fit_network(Network<T>& net, const RunConfig& c, const data::Preprocessor& pre,
                     const Matrices& train, const Matrices& val, const RunCallbacks& cb) {
   const std::vector<T> xt = as<T>(train.x), yt = as<T>(train.y), xv = as<T>(val.x),
                        yv = as<T>(val.y);
   TrainCallbacks<T> tcb;
-  tcb.metrics = epoch_metrics<T>(pre);
+  tcb.metrics = workflow::epoch_metrics<T>(pre);
   const int epochs = c.train.epochs;
   if (cb.on_epoch) tcb.on_epoch = [&cb, epochs](const EpochRecord& r) { cb.on_epoch(r, epochs); };
   if (cb.should_stop) tcb.should_stop = cb.should_stop;
@@ -554,10 +539,6 @@ SplitMetrics evaluate_network(const Network<T>& net, const data::Preprocessor& p
   return metrics_of(pre, std::vector<double>(yhat.begin(), yhat.end()), m.y, m.rows);
 }
 
-template std::function<std::map<std::string, double>(const float*, const float*, long)>
-epoch_metrics<float>(const data::Preprocessor&);
-template std::function<std::map<std::string, double>(const double*, const double*, long)>
-epoch_metrics<double>(const data::Preprocessor&);
 template History fit_network<float>(Network<float>&, const RunConfig&, const data::Preprocessor&,
                                     const Matrices&, const Matrices&, const RunCallbacks&);
 template History fit_network<double>(Network<double>&, const RunConfig&, const data::Preprocessor&,

@@ -2,7 +2,6 @@
 // in-memory arrays in arrays.cpp). Defined in run.cpp; internal to the workflow library, so
 // that both entry points train, evaluate and report through the same code.
 #pragma once
-#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -34,14 +33,10 @@ SplitMetrics metrics_of(const data::Preprocessor& pre, const std::vector<double>
 // {"rmse", "mae", "r2"} or {"accuracy", "log_loss"}: the per-epoch and model-file metrics.
 std::map<std::string, double> flat_metrics(const SplitMetrics& m);
 
-// fit()'s per-epoch evaluator (workflow::epoch_metrics, steps.hpp).
-template <class T>
-std::function<std::map<std::string, double>(const T*, const T*, long)> epoch_metrics(
-    const data::Preprocessor& pre);
 // Trains `net` as it stands (new or already trained) on `train`, validated on `val`, with
-// c.train; the history records the data's metrics per epoch. The CLI's and the Python
-// module's runs train here (the dashboard's session runs fit() itself, with the same
-// epoch_metrics).
+// c.train; the history records the data's metrics per epoch (workflow::epoch_metrics, which
+// the dashboard's session, running fit() itself, takes too). The CLI's and the Python
+// module's runs train here.
 template <class T>
 History fit_network(Network<T>& net, const RunConfig& c, const data::Preprocessor& pre,
                     const Matrices& train, const Matrices& val, const RunCallbacks& cb);

@@ -48,7 +48,16 @@ std::map<std::string, double> metric_values(const SplitMetrics& m) {
 template <class T>
 std::function<std::map<std::string, double>(const T*, const T*, long)> epoch_metrics(
     const data::Preprocessor& pre) {
-  return detail::epoch_metrics<T>(pre);
+  return [&pre](const T* yhat, const T* y, long rows) {
+    const long k = pre.outputs();
+    if (pre.task == data::Task::classification && rows > 0) {
+      // The two numbers the history keeps, in place (metrics_of's values, no copies).
+      const data::ClassificationScores s = data::classification_scores(yhat, y, rows, k);
+      return std::map<std::string, double>{{"accuracy", s.accuracy}, {"log_loss", s.log_loss}};
+    }
+    return metric_values(split_metrics(pre, std::vector<double>(yhat, yhat + rows * k),
+                                       std::vector<double>(y, y + rows * k), rows));
+  };
 }
 template std::function<std::map<std::string, double>(const float*, const float*, long)>
 epoch_metrics<float>(const data::Preprocessor&);

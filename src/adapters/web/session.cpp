@@ -246,8 +246,7 @@ void Session::run_training() {
   TrainConfig tc = config_.train;
   tc.epochs = max_epochs_;
   TrainCallbacks<T> cb;
-  const data::Preprocessor& pre = run_.preprocessing;
-  cb.metrics = workflow::epoch_metrics<T>(pre);
+  cb.metrics = workflow::epoch_metrics<T>(run_.preprocessing);
   cb.on_epoch = [this, &net](const EpochRecord& r) {
     record(r.epoch, {net.parameters().begin(), net.parameters().end()}, r);
     wait_for_grant(r.epoch);
