@@ -1,6 +1,8 @@
 // Micro-benchmarks of the engine's kernels (Google Benchmark). Figures, not tests:
 //   build/release/bench/bench_core --benchmark_repetitions=5 --benchmark_report_aggregates_only
-// (BM_FwdBwd_784_512_512_10_b128/1 and /2: one and two threads.)
+// (BM_FwdBwd_784_512_512_10_b128/1 and /2: one and two threads; the /0 and /1 of the
+// 8-64-64-1 and 64-100-10 benchmarks: Eigen's GEMM and the blocked products of
+// src/core/blocked.hpp, Propagator::set_blocked_products.)
 #include <benchmark/benchmark.h>
 
 #include <vector>
@@ -46,7 +48,8 @@ void BM_ChapterStep(benchmark::State& state) {
 }
 BENCHMARK(BM_ChapterStep);
 
-// Forward + backward of 8-64-64-1 (relu, relu, identity; MSE) on a batch of 32, float.
+// Forward + backward of 8-64-64-1 (relu, relu, identity; MSE) on a batch of 32, float (W2's
+// step without the update), with Eigen's products (argument 0) or the blocked ones (1).
 void BM_FwdBwd_8_64_64_1_b32(benchmark::State& state) {
   Architecture arch{{8, 64, 64, 1},
                     {Activation::of(ActivationKind::relu), Activation::of(ActivationKind::relu),
@@ -60,9 +63,40 @@ void BM_FwdBwd_8_64_64_1_b32(benchmark::State& state) {
   for (float& v : x) v = static_cast<float>(rng.uniform(-1, 1));
   for (float& v : y) v = static_cast<float>(rng.uniform(-1, 1));
   Propagator<float> pass(arch);
+  pass.set_blocked_products(state.range(0) != 0);
+  if (state.range(0) != 0 && !pass.blocked_products())
+    return state.SkipWithError("this build has no blocked products (AVX-512)");
   time_forward_backward(state, pass, net, x, y, B);
 }
-BENCHMARK(BM_FwdBwd_8_64_64_1_b32);
+BENCHMARK(BM_FwdBwd_8_64_64_1_b32)->Arg(0)->Arg(1);
+
+// Forward + backward of 64-100-10 (relu, softmax; cross-entropy) on a batch of 200, double:
+// one step of issue #5's digits fit (scikit-learn's defaults), Eigen's products (0) or the
+// blocked ones (1).
+void BM_FwdBwd_64_100_10_b200_double(benchmark::State& state) {
+  Architecture arch{{64, 100, 10},
+                    {Activation::of(ActivationKind::relu), Activation::of(ActivationKind::softmax)},
+                    LossKind::softmax_cross_entropy};
+  Network<double> net(arch);
+  NumpyRandom rng(1);
+  initialize(net, InitSpec{WeightInit::he, BiasInit::zeros, 0, 0}, rng);
+  const long B = 200;
+  std::vector<double> x(B * 64), y(B * 10, 0.0), grad(net.layout().size);
+  for (double& v : x) v = rng.uniform(0, 1);
+  for (long r = 0; r < B; ++r) y[r * 10 + r % 10] = 1.0;
+  Propagator<double> pass(arch);
+  pass.set_input_gradient(false);
+  pass.set_blocked_products(state.range(0) != 0);
+  if (state.range(0) != 0 && !pass.blocked_products())
+    return state.SkipWithError("this build has no blocked products (AVX-512)");
+  for (auto _ : state) {
+    pass.forward(net, x.data(), B);
+    pass.backward(net, y.data(), grad);
+    benchmark::DoNotOptimize(grad.data());
+  }
+  state.SetItemsProcessed(state.iterations() * B);
+}
+BENCHMARK(BM_FwdBwd_64_100_10_b200_double)->Arg(0)->Arg(1);
 
 // Forward + backward of W3's 784-512-512-10 (relu, relu, softmax; cross-entropy) on a batch
 // of 128, float, on 1 and 2 threads (the argument): the same results either way.

@@ -1,7 +1,9 @@
 // Forward and backward on a batch, side by side (shapes in propagate.hpp).
-// Two kernels per product: plain loops for narrow layers, where a GEMM call costs more
-// than the arithmetic (the chapter's 3-2-1 network), and Eigen's GEMM for wide ones.
-// Both are tested against the naive reference path (tests/core/test_propagate.cpp).
+// Three kernels per product: plain loops for tiny layers, where a GEMM call costs more
+// than the arithmetic (the chapter's 3-2-1 network); the register-blocked products of
+// blocked.hpp for mid-sized ones, whose operands fit the caches unpacked (W2's 64-node
+// layers, digits' 100 and 10); Eigen's GEMM for the wide ones (W3's 512-node layers).
+// All are tested against the naive reference path (tests/core/test_propagate.cpp).
 #include "annlab/core/propagate.hpp"
 
 #include <Eigen/Core>
@@ -9,6 +11,7 @@
 #include <cmath>
 
 #include "annlab/core/error.hpp"
+#include "blocked.hpp"
 #include "magnitude.hpp"
 #include "vmath.hpp"
 
@@ -23,6 +26,23 @@ using RowVec = Eigen::Matrix<T, 1, Eigen::Dynamic>;
 // Below this many multiply-adds per product the plain loops win (measured with
 // bench/bench_core: the Eigen call overhead is ~50 ns).
 constexpr long kSmallWork = 4096;
+
+// The blocked kernels take a product whose streamed operand Y (K x N: Wᵀ forward, W for
+// dA, the layer's input rows for dW) fits a core's L2 with room to spare, read K deep, and
+// at least half a vector wide (narrower outputs are dot products: Eigen's GEMV). Measured
+// with the kernels against Eigen at W2's, digits' and W3's shapes (bench/README.md): 1.2-1.8x
+// Eigen's GFLOP/s inside these limits, behind it at 64 x 512 x 512.
+constexpr long kBlockedDepth = 512;
+constexpr long kBlockedPanelBytes = long(256) << 10;
+// The blocked forward transposes W first (k·p values, about what 10 rows of the product
+// cost): from this many rows on (W4's one-row prediction took 0.37 µs with Eigen's product
+// and 0.57 µs with the transpose).
+constexpr long kBlockedForwardRows = 16;
+template <class T>
+bool blocked_fits(bool on, long K, long N) {
+  return on && K <= kBlockedDepth && N * long(sizeof(T)) >= 32 &&
+         K * N * long(sizeof(T)) <= kBlockedPanelBytes;
+}
 
 // Products of at least `split_work` multiply-adds (Propagator::split_work_: 2M, or never)
 // are cut into two fixed column halves (whatever the thread count, so results do not depend
@@ -101,16 +121,22 @@ template <class T>
   for (long i = 0; i < n; ++i) to[i] = from[i];
 }
 
+// Wt: p x k scratch for Wᵀ when `blocked` (blocked_fits(p, k)), else unused.
 template <class T, class Then>
 void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, long k,
-                   WorkerPool* pool, long split_work, Then&& then) {
+                   WorkerPool* pool, long split_work, bool blocked, T* Wt, Then&& then) {
   if (B * p * k < kSmallWork) {
     small_forward(A, W, b, Z, B, p, k);
     return then(0L, k);
   }
-  // Columns [j0, j0 + c) of Z: the bias first, then the GEMM accumulates onto it (no
-  // zero-fill pass, no bias pass).
+  // Columns [j0, j0 + c) of Z: the bias first, then the products accumulate onto it (no
+  // zero-fill pass, no bias pass); blocked: each half transposes its own rows of W.
   in_halves(pool, B * p * k, split_work, k, [&](long j0, long c) {
+    if (blocked) {
+      blocked::transpose(W + j0 * p, c, p, Wt + j0, k);
+      blocked::product<T>(B, c, p, A, p, 1, Wt + j0, k, Z + j0, k, b + j0, T(1));
+      return then(j0, c);
+    }
     Strided<T> z(Z + j0, B, c, Eigen::OuterStride<>(k));
     z.rowwise() = Eigen::Map<const RowVec<T>>(b + j0, c);
     z.noalias() += Eigen::Map<const RowMat<T>>(A, B, p) *
@@ -204,7 +230,7 @@ void gemm_weight_rows(const T* A, const T* dZ, long k, T* dW, long B, long p, lo
 
 template <class T, class Then>
 void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_prev, long B, long p,
-                    long k, T inv, WorkerPool* pool, long split_work, Then&& then) {
+                    long k, T inv, WorkerPool* pool, long split_work, bool blocked, Then&& then) {
   if (B * p * k < kSmallWork) {
     small_backward(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
     return then(0L, p);
@@ -215,11 +241,20 @@ void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
   }
   // Rows [j0, j0 + c) of dW (nodes j0.., columns of dZ; inv rides in the GEMM's alpha), then
   // columns [i0, i0 + c) of dA_prev: half i of each on thread i, in one wake-up.
+  // blocked: dW's Y is A (B x p), dA's is W (k x p).
+  const bool blocked_dw = blocked_fits<T>(blocked, B, p),
+             blocked_da = blocked_fits<T>(blocked, k, p);
   const auto weight_rows = [&](long j0, long c) {
-    if (dW) gemm_weight_rows(A, dZ + j0, k, dW + j0 * p, B, p, c, inv, /*accumulate=*/false);
+    if (!dW) return;
+    if (blocked_dw)  // dW rows j0.. = inv·Σ_rows dZ[r, j0..]ᵀ·A[r, ·]: X = dZ read down columns
+      blocked::product<T>(c, p, B, dZ + j0, 1, k, A, p, dW + j0 * p, p, nullptr, inv);
+    else
+      gemm_weight_rows(A, dZ + j0, k, dW + j0 * p, B, p, c, inv, /*accumulate=*/false);
   };
   const auto input_columns = [&](long i0, long c) {
-    if (dA_prev)
+    if (dA_prev && blocked_da)
+      blocked::product<T>(B, c, k, dZ, k, 1, W + i0, p, dA_prev + i0, p, nullptr, T(1));
+    else if (dA_prev)
       Strided<T>(dA_prev + i0, B, c, Eigen::OuterStride<>(p)).noalias() =
           Eigen::Map<const RowMat<T>>(dZ, B, k) *
           ConstStrided<T>(W + i0, k, c, Eigen::OuterStride<>(p));
@@ -286,10 +321,24 @@ Propagator<T>::Propagator(const Architecture& arch) : arch_(arch) {
   // either (B·k <= B·p·k < kSmallWork < kSplitElements).
   tiny_limit_ = kSmallWork;
   static_assert(kSmallWork <= kSplitElements);
+  set_blocked_products(blocked::available());
   z_.resize(n);
   a_.resize(n);
   dz_.resize(n);
   da_.resize(n);
+}
+
+template <class T>
+void Propagator<T>::set_blocked_products(bool on) {
+  blocked_ = on && blocked::available();
+  // Wᵀ of the largest layer whose forward takes the blocked kernel (at most 256 KiB): made
+  // here, not in the passes.
+  std::size_t largest = 0;
+  for (std::size_t l = 1; l < arch_.widths.size() && blocked_; ++l) {
+    const long p = arch_.widths[l - 1], k = arch_.widths[l];
+    if (blocked_fits<T>(true, p, k)) largest = std::max(largest, std::size_t(p * k));
+  }
+  wt_.assign(largest, T(0));
 }
 
 template <class T>
@@ -361,6 +410,7 @@ const T* Propagator<T>::forward(const Network<T>& net, const T* x, long batch) {
           activation_forward(act, zl + r * k + j0, al + r * k + j0, 1, c);
     };
     dense_forward(a(l - 1), net.weights(l), net.biases(l), zl, batch, p, k, pool, split_work_,
+                  batch >= kBlockedForwardRows && blocked_fits<T>(blocked_, p, k), wt_.data(),
                   activate);
     if (act.kind == ActivationKind::softmax && first_half(k) < k && batch * p * k >= split_work_)
       activation_forward(act, zl, al, batch, k);
@@ -436,7 +486,7 @@ void Propagator<T>::backward_pass(const Network<T>& net, const T* y, T* grad, lo
     dense_backward(a(l - 1), net.weights(l), dz_[l].data(), grad ? grad + wo : nullptr,
                    grad ? grad + bo : nullptr,
                    l > 1 || input_gradient_ ? da_[l - 1].data() : nullptr, B, p, k, inv,
-                   pool_.get(), split_work_, through);
+                   pool_.get(), split_work_, blocked_, through);
   }
   has_backward_ = true;
 }

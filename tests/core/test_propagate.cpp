@@ -1,6 +1,8 @@
 // The fast path (Propagator<T>) against the naive reference path, per sample, on random
-// architectures; both product kernels (plain loops below kSmallWork = 4096 multiply-adds,
-// Eigen GEMM at or above it); float against double; losses against hand formulas.
+// architectures; every product kernel (plain loops below kSmallWork = 4096 multiply-adds,
+// the register-blocked products of blocked.hpp for mid-sized layers, Eigen GEMM for wide
+// ones and with the blocked products off); float against double; losses against hand
+// formulas.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -91,14 +93,15 @@ void expect_close(const T* fast, const std::vector<double>& ref, double rel,
 // value, every per-sample derivative, the loss and the batch-averaged parameter gradient.
 void compare_with_reference(const Network<double>& net, const std::vector<double>& x,
                             const std::vector<double>& y, long batch, const std::string& label,
-                            int threads = 1, bool product_halves = true) {
-  SCOPED_TRACE(label);
+                            int threads = 1, bool product_halves = true, bool blocked = true) {
+  SCOPED_TRACE(label + (blocked ? "" : ", blocked products off"));
   const Architecture& arch = net.architecture();
   const long l0 = arch.inputs(), ln = arch.outputs();
   const int n = arch.layers();
   Propagator<double> pass(arch);
   pass.set_threads(threads);
   pass.set_product_halves(product_halves);
+  pass.set_blocked_products(blocked);
   pass.forward(net, x.data(), batch);
   std::vector<double> grad(net.layout().size, -7.0);  // garbage: backward must overwrite
   pass.backward(net, y.data(), grad);
@@ -181,15 +184,29 @@ TEST(Propagate, EveryHiddenActivationAndOutputIsCovered) {
     }
 }
 
+// A network of the given widths and output, hidden layers taking the hidden activations in
+// turn from `next`.
+struct ShapeCase {
+  std::vector<int> widths;
+  long batch;
+  OutputChoice out;
+};
+Architecture case_architecture(const ShapeCase& c, std::size_t& next) {
+  const auto hidden = hidden_activations();
+  Architecture arch;
+  arch.widths = c.widths;
+  for (std::size_t l = 2; l < c.widths.size(); ++l)
+    arch.activations.push_back(hidden[next++ % hidden.size()]);
+  arch.activations.push_back(c.out.act);
+  arch.loss = c.out.loss;
+  return arch;
+}
+
 TEST(Propagate, WideLayersUseGemmKernelAndMatchReference) {
-  // batch·p·k >= 4096 takes Eigen's GEMM; smaller products take the plain loops. These
-  // shapes mix both kernels inside one network, and sit on both sides of the threshold.
-  struct Case {
-    std::vector<int> widths;
-    long batch;
-    OutputChoice out;
-  };
-  const std::vector<Case> cases = {
+  // batch·p·k >= 4096 takes a GEMM (the blocked products, or Eigen's with them off); smaller
+  // products take the plain loops. These shapes mix the kernels inside one network, and sit
+  // on both sides of the threshold.
+  const std::vector<ShapeCase> cases = {
       // 16·20·64 = 20480 and 16·64·64 = 65536 (GEMM), 16·64·3 = 3072 (loops)
       {{20, 64, 64, 3}, 16, {Activation::of(K::identity), LossKind::half_squared_error}},
       {{20, 64, 64, 3}, 16, {Activation::of(K::softmax), LossKind::softmax_cross_entropy}},
@@ -202,25 +219,78 @@ TEST(Propagate, WideLayersUseGemmKernelAndMatchReference) {
       {{16, 16, 16, 16}, 32, {Activation::of(K::identity), LossKind::mean_squared_error}},
   };
   std::mt19937_64 g(99);
-  const auto hidden = hidden_activations();
   std::size_t k = 0;
-  for (const Case& c : cases) {
+  for (const ShapeCase& c : cases) {
     for (int variant = 0; variant < 3; ++variant) {
-      Architecture arch;
-      arch.widths = c.widths;
-      for (std::size_t l = 2; l < c.widths.size(); ++l)
-        arch.activations.push_back(hidden[k++ % hidden.size()]);
-      arch.activations.push_back(c.out.act);
-      arch.loss = c.out.loss;
+      const Architecture arch = case_architecture(c, k);
       Network<double> net(arch);
       fill_parameters(net, g);
       std::vector<double> x, y;
       fill_data(arch, c.batch, g, x, y);
-      compare_with_reference(net, x, y, c.batch,
-                             arch.describe() + ", batch " + std::to_string(c.batch));
+      for (const bool blocked : {true, false})
+        compare_with_reference(net, x, y, c.batch,
+                               arch.describe() + ", batch " + std::to_string(c.batch), 1, true,
+                               blocked);
       if (HasFailure()) return;
     }
   }
+}
+
+// Mid-sized layers take the blocked products (forward from 16 rows: Wᵀ first) where the
+// build has them: row counts that leave every block size over (23 = 12 + 4 + 4 + 2 + 1,
+// 50, 17), widths with partial vectors (37, 100 = 3·32 + 4, 130 = 4·32 + 2 doubles) and
+// below half a vector (3: Eigen); on 1 and 2 threads, product halves on and off.
+TEST(Propagate, BlockedProductsMatchReference) {
+  const std::vector<ShapeCase> cases = {
+      {{20, 37, 100, 10}, 23, {Activation::of(K::softmax), LossKind::softmax_cross_entropy}},
+      {{64, 130, 4}, 50, {Activation::of(K::identity), LossKind::mean_squared_error}},
+      {{9, 64, 64, 3}, 17, {Activation::of(K::sigmoid), LossKind::half_squared_error}},
+      {{100, 48, 40}, 8, {Activation::of(K::identity), LossKind::mean_squared_error}},
+  };
+  std::mt19937_64 g(41);
+  std::size_t k = 3;
+  for (const ShapeCase& c : cases) {
+    const Architecture arch = case_architecture(c, k);
+    Network<double> net(arch);
+    fill_parameters(net, g);
+    std::vector<double> x, y;
+    fill_data(arch, c.batch, g, x, y);
+    for (const int threads : {1, 2})
+      for (const bool halves : {true, false})
+        compare_with_reference(net, x, y, c.batch,
+                               arch.describe() + ", batch " + std::to_string(c.batch) +
+                                   ", threads " + std::to_string(threads) +
+                                   (halves ? "" : ", product halves off"),
+                               threads, halves);
+    if (HasFailure()) return;
+  }
+}
+
+// In float, the blocked and Eigen's products agree to float's rounding, values and gradient.
+TEST(Propagate, BlockedProductsAgreeWithEigenInFloat) {
+  std::mt19937_64 g(43);
+  const Architecture arch{
+      {20, 37, 100, 10},
+      {Activation::of(K::tanh), Activation::of(K::relu), Activation::of(K::softmax)},
+      LossKind::softmax_cross_entropy};
+  Network<double> net(arch);
+  fill_parameters(net, g);
+  std::vector<double> xd, yd;
+  fill_data(arch, 45, g, xd, yd);
+  const Network<float> netf = net.cast<float>();
+  const std::vector<float> x(xd.begin(), xd.end()), y(yd.begin(), yd.end());
+  std::vector<std::vector<float>> outs, grads;
+  for (const bool blocked : {true, false}) {
+    Propagator<float> pass(arch);
+    pass.set_blocked_products(blocked);
+    const float* yhat = pass.forward(netf, x.data(), 45);
+    outs.emplace_back(yhat, yhat + 45 * 10);
+    grads.emplace_back(netf.layout().size);
+    pass.backward(netf, y.data(), grads.back());
+  }
+  for (std::size_t i = 0; i < outs[0].size(); ++i) EXPECT_NEAR(outs[0][i], outs[1][i], 2e-6) << i;
+  for (std::size_t i = 0; i < grads[0].size(); ++i)
+    EXPECT_NEAR(grads[0][i], grads[1][i], 2e-6) << i;
 }
 
 // Products of 2^21 multiply-adds or more are cut into two column halves (run by two threads

@@ -51,6 +51,12 @@ class Propagator {
   // 20.1-21.3 k -> 23.1-23.2 k samples/s without them). A fixed setting: the results still
   // do not depend on threads.
   void set_product_halves(bool on) { split_work_ = on ? kProductHalvesFrom : kNever; }
+  // Whether mid-sized products take the register-blocked kernels (src/core/blocked.hpp: the
+  // default where the build has them, AVX-512) or Eigen's GEMM, as wide ones do. Other
+  // kernels round differently (each sums in its own order): for tests and benchmarks that
+  // compare the two.
+  void set_blocked_products(bool on);
+  bool blocked_products() const { return blocked_; }
 
   // Threads for the large products (parallel.hpp; 1 by default; more than 2 count as 2:
   // the work is cut in two). The results are the same for every thread count: each large
@@ -91,6 +97,8 @@ class Propagator {
   // wake-up costs about what the second thread saves); kNever when product halves are off.
   static constexpr long kProductHalvesFrom = long(1) << 21, kNever = long(1) << 62;
   long split_work_ = kProductHalvesFrom;
+  bool blocked_ = false;
+  std::vector<T> wt_;         // Wᵀ scratch of the blocked forward (set_blocked_products)
   const T* input_ = nullptr;  // the caller's X of the last forward pass (no input copy)
   bool has_backward_ = false;
   std::vector<std::vector<T>> z_, a_, dz_, da_;

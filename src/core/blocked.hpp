@@ -1,0 +1,32 @@
+// Register-blocked products for mid-sized layers, without packing: the operand read along
+// the output row is loaded as whole vectors straight from its row-major buffer, the other
+// is broadcast one value at a time, and a block of up to 6 x 64 outputs (float; 6 x 32 in
+// double) stays in registers over the whole sum. Eigen's GEMM packs both operands into
+// panels first, which at W2's 32 x 64 x 64 costs about as much as the arithmetic; these
+// kernels run that product at ~85 % of a core's FMA ceiling (bench/README.md).
+//
+//   out[r, c] = init[c] + Σ_j X(r, j)·Y[j, c]      (init null: 0; then times alpha)
+//
+// X(r, j) = X[r·xr + j·xc] (any strides: dZ read transposed for dW), Y is K x N row-major
+// with row stride ldy, out M x N with row stride ldo. Each output is one fused multiply-add
+// chain over j = 0, 1, ..., K-1 started from init[c] (or 0) and, with alpha != 1, multiplied
+// by alpha once at the end: its bits depend on neither M, the row's place in the batch nor
+// the blocking. The naive reference path (reference.cpp) is the oracle
+// (tests/core/test_propagate.cpp). AVX-512 builds only (available()); elsewhere the
+// callers keep Eigen's GEMM. Internal to core.
+#pragma once
+
+namespace annlab::blocked {
+
+// Whether this build has the kernels (compiled for AVX-512).
+bool available();
+
+template <class T>
+void product(long M, long N, long K, const T* X, long xr, long xc, const T* Y, long ldy, T* out,
+             long ldo, const T* init, T alpha);
+
+// Wt (p x k, row stride ldt) = Wᵀ for W (k x p, row-major): the forward's Y (Z = A·Wᵀ).
+template <class T>
+void transpose(const T* W, long k, long p, T* Wt, long ldt);
+
+}  // namespace annlab::blocked

@@ -1,0 +1,133 @@
+// The register-blocked products (src/core/blocked.hpp) against a plain triple loop in long
+// double, over the shapes that reach every block (R rows: 12, 8, 6, then 4, 2, 1 left over;
+// 1-4 vectors per column block, the last one masked), every stride pattern the propagator
+// uses (X row-major, X read down its columns for dW), with and without init and alpha; and
+// the transpose at sizes with and without whole 256-bit tiles.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "../../src/core/blocked.hpp"
+
+namespace {
+using namespace annlab;
+
+template <class T>
+std::vector<T> random_values(std::size_t n, std::mt19937_64& g) {
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::vector<T> v(n);
+  for (T& x : v) x = T(u(g));
+  return v;
+}
+
+// out = init + Σ_j X(r, j)·Y[j, c], times alpha; every output against the long-double sum
+// within K·ulp of the sum of |terms| (each is one rounded multiply-add chain), and the
+// entries outside the M x N block (row stride ldo > N) untouched.
+template <class T>
+void check_product(long M, long N, long K, bool transposed_x, bool with_init, T alpha,
+                   std::mt19937_64& g) {
+  SCOPED_TRACE("M " + std::to_string(M) + " N " + std::to_string(N) + " K " + std::to_string(K) +
+               (transposed_x ? " X down columns" : " X rows") + (with_init ? " init" : "") +
+               " alpha " + std::to_string(double(alpha)));
+  const long ldy = N + 3, ldo = N + 5;  // strides past the block: its edges must hold
+  const std::vector<T> x = random_values<T>(std::size_t(M * K), g);
+  const std::vector<T> y = random_values<T>(std::size_t(K * ldy), g);
+  const std::vector<T> init = random_values<T>(std::size_t(N), g);
+  const long xr = transposed_x ? 1 : K, xc = transposed_x ? M : 1;  // X(r, j)
+  std::vector<T> out(std::size_t(M * ldo), T(-7));
+  blocked::product<T>(M, N, K, x.data(), xr, xc, y.data(), ldy, out.data(), ldo,
+                      with_init ? init.data() : nullptr, alpha);
+  const double ulp = std::numeric_limits<T>::epsilon();
+  for (long r = 0; r < M; ++r) {
+    for (long c = 0; c < N; ++c) {
+      long double s = with_init ? init[std::size_t(c)] : 0, mag = std::abs(s);
+      for (long j = 0; j < K; ++j) {
+        const long double t =
+            (long double)x[std::size_t(r * xr + j * xc)] * y[std::size_t(j * ldy + c)];
+        s += t;
+        mag += std::abs(t);
+      }
+      s *= alpha;
+      mag *= std::abs(double(alpha));
+      ASSERT_NEAR(double(out[std::size_t(r * ldo + c)]), double(s),
+                  double(K + 2) * ulp * double(mag))
+          << "row " << r << " column " << c;
+    }
+    for (long c = N; c < ldo; ++c) ASSERT_EQ(out[std::size_t(r * ldo + c)], T(-7)) << r << "," << c;
+  }
+}
+
+template <class T>
+void check_every_block() {
+  std::mt19937_64 g(sizeof(T));
+  const long n = 64 / long(sizeof(T));  // lanes of a vector
+  // Rows: 1, 2, 3, 5 (4 + 1), 7, 13 (12 + 1), 23 (12 + 4 + 4 + 2 + 1), 31; columns: one
+  // lane, a partial vector, whole vectors, 1-4 vectors with the last partial, two column
+  // blocks with a partial third (4n + n + 3).
+  for (const long M : {1L, 2L, 3L, 5L, 7L, 13L, 23L, 31L})
+    for (const long N : {1L, n / 2 + 1, n, 2 * n - 3, 3 * n + 1, 4 * n, 5 * n + 3})
+      for (const long K : {1L, 9L, 64L}) {
+        check_product<T>(M, N, K, false, M % 2 == 1, T(1), g);
+        check_product<T>(M, N, K, true, false, T(1) / T(M), g);
+        if (::testing::Test::HasFatalFailure()) return;
+      }
+}
+
+TEST(Blocked, ProductsFloatMatchLongDoubleAtEveryBlockAndEdge) {
+  check_every_block<float>();
+}
+TEST(Blocked, ProductsDoubleMatchLongDoubleAtEveryBlockAndEdge) {
+  check_every_block<double>();
+}
+
+// One output's bits do not depend on how many rows share its block, nor on its row's place.
+TEST(Blocked, AnOutputsBitsDoNotDependOnTheRowsAroundIt) {
+  std::mt19937_64 g(3);
+  const long N = 37, K = 50;
+  const std::vector<float> x = random_values<float>(std::size_t(31 * K), g);
+  const std::vector<float> y = random_values<float>(std::size_t(K * N), g);
+  std::vector<float> all(std::size_t(31 * N)), one(static_cast<std::size_t>(N));
+  blocked::product<float>(31, N, K, x.data(), K, 1, y.data(), N, all.data(), N, nullptr, 1.0f);
+  for (long r = 0; r < 31; ++r) {
+    blocked::product<float>(1, N, K, x.data() + r * K, K, 1, y.data(), N, one.data(), N, nullptr,
+                            1.0f);
+    for (long c = 0; c < N; ++c)
+      ASSERT_EQ(one[std::size_t(c)], all[std::size_t(r * N + c)]) << r << "," << c;
+  }
+}
+
+template <class T>
+void check_transpose() {
+  std::mt19937_64 g(5);
+  for (const long k : {1L, 3L, 4L, 8L, 13L, 64L, 100L})
+    for (const long p : {1L, 5L, 8L, 16L, 37L, 64L}) {
+      const std::vector<T> w = random_values<T>(std::size_t(k * p), g);
+      const long ldt = k + 2;
+      std::vector<T> t(std::size_t(p * ldt), T(-7));
+      blocked::transpose(w.data(), k, p, t.data(), ldt);
+      for (long i = 0; i < p; ++i) {
+        for (long j = 0; j < k; ++j)
+          ASSERT_EQ(t[std::size_t(i * ldt + j)], w[std::size_t(j * p + i)])
+              << k << "x" << p << " at " << i << "," << j;
+        for (long j = k; j < ldt; ++j) ASSERT_EQ(t[std::size_t(i * ldt + j)], T(-7));
+      }
+    }
+}
+
+TEST(Blocked, TransposeFloatAndDouble) {
+  check_transpose<float>();
+  check_transpose<double>();
+}
+
+TEST(Blocked, AvailableWhereTheBuildHasAvx512) {
+#if defined(__AVX512F__)
+  EXPECT_TRUE(blocked::available());
+#else
+  EXPECT_FALSE(blocked::available());
+#endif
+}
+
+}  // namespace
