@@ -81,6 +81,18 @@ class Gd final : public Optimizer<T> {
   std::size_t size_;
 };
 
+// State below the smallest normal number is stored as 0 (optimizer.hpp). A velocity or moment
+// whose gradient stays 0 (a dead ReLU unit's weights) decays geometrically into the
+// subnormal range and then stays there: μ times the smallest subnormal rounds back to it.
+// Every vector instruction that reads or makes a subnormal then costs a microcode assist
+// (~100+ cycles): W2's momentum update took 2.7 µs a step instead of 0.9 µs with them.
+// A compare and a select per vector; no effect on θ (η·v below the smallest normal is under
+// half an ulp of any normal θ).
+template <class T>
+inline T flushed(T x) {
+  return std::abs(x) < std::numeric_limits<T>::min() ? T(0) : x;
+}
+
 // The momentum updates over n parameters (functions of their own, as adam_update: plain
 // pointers and scalars by value vectorize; fused with the max|v| reduction, GCC 12 left the
 // loop scalar, 18 % of W2's time).
@@ -88,7 +100,7 @@ template <class T>
 void momentum_update(T* __restrict p, const T* __restrict g, T* __restrict v, long n, T mu, T wd,
                      T lr) {
   for (long i = 0; i < n; ++i) {
-    v[i] = mu * v[i] + (g[i] + wd * p[i]);
+    v[i] = flushed(mu * v[i] + (g[i] + wd * p[i]));
     p[i] -= lr * v[i];
   }
 }
@@ -97,7 +109,7 @@ void nesterov_update(T* __restrict p, const T* __restrict g, T* __restrict v, lo
                      T lr) {
   for (long i = 0; i < n; ++i) {
     const T gi = g[i] + wd * p[i];
-    v[i] = mu * v[i] + gi;
+    v[i] = flushed(mu * v[i] + gi);
     p[i] -= lr * (gi + mu * v[i]);
   }
 }
@@ -155,7 +167,7 @@ void rmsprop_update(T* __restrict p, const T* __restrict g, T* __restrict s, lon
                     T eps, T wd, T lr) {
   for (long i = 0; i < n; ++i) {
     const T gi = g[i] + wd * p[i];
-    s[i] = rho * s[i] + keep * gi * gi;
+    s[i] = flushed(rho * s[i] + keep * gi * gi);
     p[i] -= lr * gi / (std::sqrt(s[i]) + eps);
   }
 }
@@ -209,8 +221,8 @@ void adam_update(T* __restrict p, const T* __restrict g, T* __restrict m, T* __r
                  const AdamScalars<T> s) {
   for (long i = 0; i < n; ++i) {
     const T gi = g[i] + s.l2 * p[i];
-    m[i] = s.b1 * m[i] + s.a1 * gi;
-    v[i] = s.b2 * v[i] + s.a2 * gi * gi;
+    m[i] = flushed(s.b1 * m[i] + s.a1 * gi);
+    v[i] = flushed(s.b2 * v[i] + s.a2 * gi * gi);
     p[i] -= s.step_size * m[i] / (std::sqrt(v[i]) * s.inv_sqrt_bc2 + s.eps);
   }
 }

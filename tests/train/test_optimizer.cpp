@@ -258,6 +258,45 @@ TEST(Optimizer, StepBoundHoldsForEveryRule) {
   check_step_bounds<float>();
 }
 
+// A velocity or first moment whose gradient stays 0 decays into the subnormal range, where μ
+// times the smallest subnormal rounds back to it: the rules store state below the smallest
+// normal number as 0 (optimizer.cpp, `flushed`). With η = 1 a step from θ = 0 at g = 0 shows
+// the state: θ = -v (momentum), -μ·v (nesterov), -m̂/(√v̂ + ε) (adam, adamw). It
+// moves θ while the state is normal (10 steps in) and leaves it exactly 0 once the state has
+// decayed (float: 0.9^1000 of the first step's state is below 1e-38; double: 0.9^8000 below
+// 1e-308).
+template <class T>
+void check_state_flushed_below_normal(OptimizerKind kind) {
+  SCOPED_TRACE(optimizer_name(kind) + (sizeof(T) == 4 ? " float" : " double"));
+  OptimizerConfig c;
+  c.kind = kind;
+  const auto opt = make_optimizer<T>(c, 1);
+  const std::vector<T> one{T(1)}, zero{T(0)};
+  std::vector<T> theta{T(0.5)};
+  opt->step(theta, one, 1e-3);
+  const int decayed = sizeof(T) == 4 ? 1000 : 8000;
+  for (int s = 1; s < decayed; ++s) {
+    opt->step(theta, zero, 1e-3);
+    if (s == 10) {
+      std::vector<T> probe{T(0)};
+      opt->step(probe, zero, 1.0);
+      EXPECT_NE(probe[0], T(0)) << "the state should still move θ after 10 steps";
+    }
+  }
+  std::vector<T> probe{T(0)};
+  opt->step(probe, zero, 1.0);
+  EXPECT_EQ(probe[0], T(0)) << "state left below the normal range: " << double(probe[0]);
+  EXPECT_EQ(opt->step_bound(0, 0, 1.0), 0.0);  // the largest |v| or |m| is 0
+}
+
+TEST(Optimizer, StateBelowTheNormalRangeIsStoredAsZero) {
+  for (const OptimizerKind kind : {OptimizerKind::momentum, OptimizerKind::nesterov,
+                                   OptimizerKind::adam, OptimizerKind::adamw}) {
+    check_state_flushed_below_normal<float>(kind);
+    check_state_flushed_below_normal<double>(kind);
+  }
+}
+
 // Two threads update two halves of the buffer: the same bits as one thread.
 TEST(Optimizer, ThreadsGiveTheSameBits) {
   for (const OptimizerKind kind :

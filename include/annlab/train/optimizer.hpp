@@ -21,6 +21,13 @@
 //   adamw     θ ← θ - η·wd·θ, then the adam step without the L2 term (PyTorch's AdamW,
 //             Loshchilov & Hutter's decoupled decay scaled by η)
 // Weight decay applies to every parameter, biases included (PyTorch's default).
+// State below the smallest normal number (about 1.2e-38 in float, 2.2e-308 in double) is
+// stored as 0: a velocity or moment whose gradient stays 0 (a dead ReLU unit's weights)
+// would otherwise decay into the subnormal range and stay there (μ times the smallest
+// subnormal rounds back to it), and every vector instruction touching a subnormal costs a
+// microcode assist (W2: 14 % of its training time). θ is unchanged by it: η times such a
+// state is under half an ulp of any normal θ. No flush-to-zero mode is set; the rest of the
+// arithmetic is IEEE's.
 #pragma once
 #include <limits>
 #include <memory>
