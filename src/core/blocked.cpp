@@ -37,6 +37,7 @@ struct Vec<float> {
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   static V set1(float x) { return _mm512_set1_ps(x); }
   static Mask mask(long w) { return w >= n ? Mask(0xFFFF) : Mask((1u << w) - 1u); }
+  static float sum(V v) { return _mm512_reduce_add_ps(v); }
 };
 template <>
 struct Vec<double> {
@@ -50,6 +51,7 @@ struct Vec<double> {
   static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
   static V set1(double x) { return _mm512_set1_pd(x); }
   static Mask mask(long w) { return w >= n ? Mask(0xFF) : Mask((1u << w) - 1u); }
+  static double sum(V v) { return _mm512_reduce_add_pd(v); }
 };
 
 // out rows [0, R) x columns [0, CV·n) (the last vector masked by `last`):
@@ -107,6 +109,23 @@ void rows(long M, long K, const T* X, long xr, long xc, const T* Y, long ldy, T*
   for (; r + 2 <= M; r += 2)
     block<T, 2, CV>(K, X + r * xr, xr, xc, Y, ldy, out + r * ldo, ldo, init, alpha, last);
   if (r < M) block<T, 1, CV>(K, X + r * xr, xr, xc, Y, ldy, out + r * ldo, ldo, init, alpha, last);
+}
+
+// Rows [0, R) of narrow_forward's output, column j.
+template <class T, int R>
+[[gnu::always_inline]] inline void dot_rows(long N, long K, const T* X, const T* Wj, T bj, T* out) {
+  using W = Vec<T>;
+  typename W::V acc[R];
+#pragma GCC unroll 4
+  for (int q = 0; q < R; ++q) acc[q] = W::zero();
+  for (long i = 0; i < K; i += W::n) {
+    const typename W::Mask m = W::mask(K - i);
+    const typename W::V w = W::load(m, Wj + i);
+#pragma GCC unroll 4
+    for (int q = 0; q < R; ++q) acc[q] = W::fma(W::load(m, X + q * K + i), w, acc[q]);
+  }
+#pragma GCC unroll 4
+  for (int q = 0; q < R; ++q) out[q * N] = bj + W::sum(acc[q]);
 }
 
 // 8 x 8 floats / 4 x 4 doubles in registers: rows of `from` (stride fs) to columns of `to`
@@ -171,6 +190,15 @@ void product(long M, long N, long K, const T* X, long xr, long xc, const T* Y, l
 }
 
 template <class T>
+void narrow_forward(long M, long N, long K, const T* X, const T* W, const T* b, T* out) {
+  for (long j = 0; j < N; ++j) {
+    long r = 0;
+    for (; r + 4 <= M; r += 4) dot_rows<T, 4>(N, K, X + r * K, W + j * K, b[j], out + r * N + j);
+    for (; r < M; ++r) dot_rows<T, 1>(N, K, X + r * K, W + j * K, b[j], out + r * N + j);
+  }
+}
+
+template <class T>
 void transpose(const T* W, long k, long p, T* Wt, long ldt) {
   constexpr long t = 32 / sizeof(T);  // tile side: one 256-bit vector
   const long kt = k / t * t, pt = p / t * t;
@@ -202,6 +230,16 @@ void product(long M, long N, long K, const T* X, long xr, long xc, const T* Y, l
 }
 
 template <class T>
+void narrow_forward(long M, long N, long K, const T* X, const T* W, const T* b, T* out) {
+  for (long r = 0; r < M; ++r)
+    for (long j = 0; j < N; ++j) {
+      T s = 0;
+      for (long i = 0; i < K; ++i) s += X[r * K + i] * W[j * K + i];
+      out[r * N + j] = b[j] + s;
+    }
+}
+
+template <class T>
 void transpose(const T* W, long k, long p, T* Wt, long ldt) {
   for (long j = 0; j < k; ++j)
     for (long i = 0; i < p; ++i) Wt[i * ldt + j] = W[j * p + i];
@@ -213,6 +251,10 @@ template void product<float>(long, long, long, const float*, long, long, const f
                              long, const float*, float);
 template void product<double>(long, long, long, const double*, long, long, const double*, long,
                               double*, long, const double*, double);
+template void narrow_forward<float>(long, long, long, const float*, const float*, const float*,
+                                    float*);
+template void narrow_forward<double>(long, long, long, const double*, const double*, const double*,
+                                     double*);
 template void transpose<float>(const float*, long, long, float*, long);
 template void transpose<double>(const double*, long, long, double*, long);
 

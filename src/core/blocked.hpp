@@ -25,6 +25,14 @@ template <class T>
 void product(long M, long N, long K, const T* X, long xr, long xc, const T* Y, long ldy, T* out,
              long ldo, const T* init, T alpha);
 
+// The forward of a layer with fewer outputs than half a vector (a regression head):
+//   out[r, j] = b[j] + Σ_i X[r, i]·W[j, i]      X: M x K, W: N x K, out: M x N, row-major
+// as dot products: each row's sum in one vector over whole vectors of i (the tail masked),
+// its lanes then added in a fixed tree, b[j] last; 4 rows at a time for 4 independent
+// chains. Its bits do not depend on M or on the rows around.
+template <class T>
+void narrow_forward(long M, long N, long K, const T* X, const T* W, const T* b, T* out);
+
 // Wt (p x k, row stride ldt) = Wᵀ for W (k x p, row-major): the forward's Y (Z = A·Wᵀ).
 template <class T>
 void transpose(const T* W, long k, long p, T* Wt, long ldt);

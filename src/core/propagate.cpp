@@ -38,6 +38,14 @@ constexpr long kBlockedPanelBytes = long(256) << 10;
 // cost): from this many rows on (W4's one-row prediction took 0.37 µs with Eigen's product
 // and 0.57 µs with the transpose).
 constexpr long kBlockedForwardRows = 16;
+// A layer with fewer outputs than half a vector and at least a vector of inputs (W2's
+// 64 -> 1 head): its forward as blocked::narrow_forward's dot products. The plain loops make
+// each output one chain of p dependent multiply-adds (64 x 4 cycles for W2's head), which
+// GCC does not vectorize (that would reorder the sum).
+template <class T>
+bool blocked_narrow(bool on, long p, long k) {
+  return on && k * long(sizeof(T)) < 32 && p * long(sizeof(T)) >= 64;
+}
 template <class T>
 bool blocked_fits(bool on, long K, long N) {
   return on && K <= kBlockedDepth && N * long(sizeof(T)) >= 32 &&
@@ -121,10 +129,16 @@ template <class T>
   for (long i = 0; i < n; ++i) to[i] = from[i];
 }
 
-// Wt: p x k scratch for Wᵀ when `blocked` (blocked_fits(p, k)), else unused.
+// Wt: p x k scratch for Wᵀ when `blocked` (blocked_fits(p, k)), else unused. `narrow`: the
+// outputs as dot products (blocked_narrow(p, k)).
 template <class T, class Then>
 void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, long k,
-                   WorkerPool* pool, long split_work, bool blocked, T* Wt, Then&& then) {
+                   WorkerPool* pool, long split_work, bool blocked, bool narrow, T* Wt,
+                   Then&& then) {
+  if (narrow) {
+    blocked::narrow_forward(B, k, p, A, W, b, Z);
+    return then(0L, k);
+  }
   if (B * p * k < kSmallWork) {
     small_forward(A, W, b, Z, B, p, k);
     return then(0L, k);
@@ -410,8 +424,8 @@ const T* Propagator<T>::forward(const Network<T>& net, const T* x, long batch) {
           activation_forward(act, zl + r * k + j0, al + r * k + j0, 1, c);
     };
     dense_forward(a(l - 1), net.weights(l), net.biases(l), zl, batch, p, k, pool, split_work_,
-                  batch >= kBlockedForwardRows && blocked_fits<T>(blocked_, p, k), wt_.data(),
-                  activate);
+                  batch >= kBlockedForwardRows && blocked_fits<T>(blocked_, p, k),
+                  blocked_narrow<T>(blocked_, p, k), wt_.data(), activate);
     if (act.kind == ActivationKind::softmax && first_half(k) < k && batch * p * k >= split_work_)
       activation_forward(act, zl, al, batch, k);
   }

@@ -2,7 +2,8 @@
 // double, over the shapes that reach every block (R rows: 12, 8, 6, then 4, 2, 1 left over;
 // 1-4 vectors per column block, the last one masked), every stride pattern the propagator
 // uses (X row-major, X read down its columns for dW), with and without init and alpha; and
-// the transpose at sizes with and without whole 256-bit tiles.
+// the narrow (dot-product) forward; the transpose at sizes with and without whole 256-bit
+// tiles.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -97,6 +98,46 @@ TEST(Blocked, AnOutputsBitsDoNotDependOnTheRowsAroundIt) {
     for (long c = 0; c < N; ++c)
       ASSERT_EQ(one[std::size_t(c)], all[std::size_t(r * N + c)]) << r << "," << c;
   }
+}
+
+// narrow_forward: b[j] + Σ_i X[r, i]·W[j, i] for outputs under half a vector, against long
+// double (K + 2 ulps of the sum of |terms|: a sum of lanes in a tree), rows 1..9 (blocks of 4
+// and single rows), inputs with and without a masked tail; and each row's bits alone.
+template <class T>
+void check_narrow() {
+  std::mt19937_64 g(7);
+  const double ulp = std::numeric_limits<T>::epsilon();
+  for (const long M : {1L, 3L, 4L, 5L, 9L})
+    for (const long N : {1L, 3L, 64 / long(sizeof(T)) / 2 - 1})
+      for (const long K : {16L, 17L, 31L, 64L, 100L}) {
+        SCOPED_TRACE("M " + std::to_string(M) + " N " + std::to_string(N) + " K " +
+                     std::to_string(K));
+        const std::vector<T> x = random_values<T>(std::size_t(M * K), g);
+        const std::vector<T> w = random_values<T>(std::size_t(N * K), g);
+        const std::vector<T> b = random_values<T>(std::size_t(N), g);
+        std::vector<T> out(std::size_t(M * N)), one(static_cast<std::size_t>(N));
+        blocked::narrow_forward<T>(M, N, K, x.data(), w.data(), b.data(), out.data());
+        for (long r = 0; r < M; ++r) {
+          blocked::narrow_forward<T>(1, N, K, x.data() + r * K, w.data(), b.data(), one.data());
+          for (long j = 0; j < N; ++j) {
+            long double s = b[std::size_t(j)], mag = std::abs(s);
+            for (long i = 0; i < K; ++i) {
+              const long double t =
+                  (long double)x[std::size_t(r * K + i)] * w[std::size_t(j * K + i)];
+              s += t;
+              mag += std::abs(t);
+            }
+            const T got = out[std::size_t(r * N + j)];
+            ASSERT_NEAR(double(got), double(s), double(K + 2) * ulp * double(mag)) << r << "," << j;
+            ASSERT_EQ(one[std::size_t(j)], got) << "row " << r << " alone, column " << j;
+          }
+        }
+      }
+}
+
+TEST(Blocked, NarrowForwardFloatAndDoubleMatchLongDouble) {
+  check_narrow<float>();
+  check_narrow<double>();
 }
 
 template <class T>

@@ -236,16 +236,20 @@ TEST(Propagate, WideLayersUseGemmKernelAndMatchReference) {
   }
 }
 
-// Mid-sized layers take the blocked products (forward from 16 rows: Wᵀ first) where the
-// build has them: row counts that leave every block size over (23 = 12 + 4 + 4 + 2 + 1,
-// 50, 17), widths with partial vectors (37, 100 = 3·32 + 4, 130 = 4·32 + 2 doubles) and
-// below half a vector (3: Eigen); on 1 and 2 threads, product halves on and off.
+// Mid-sized layers take the blocked products (forward from 16 rows: Wᵀ first; outputs under
+// half a vector as dot products) where the build has them: row counts that leave every block size
+// over (23 = 12 + 4 + 4 + 2 + 1, 50, 17), widths with partial vectors (37, 100 = 3·32 + 4, 130 =
+// 4·32 + 2 doubles) and below half a vector (3: Eigen); on 1 and 2 threads, product halves on and
+// off.
 TEST(Propagate, BlockedProductsMatchReference) {
   const std::vector<ShapeCase> cases = {
       {{20, 37, 100, 10}, 23, {Activation::of(K::softmax), LossKind::softmax_cross_entropy}},
       {{64, 130, 4}, 50, {Activation::of(K::identity), LossKind::mean_squared_error}},
       {{9, 64, 64, 3}, 17, {Activation::of(K::sigmoid), LossKind::half_squared_error}},
       {{100, 48, 40}, 8, {Activation::of(K::identity), LossKind::mean_squared_error}},
+      // a regression head (64 -> 1: dot products) on one row and on 33
+      {{16, 64, 1}, 1, {Activation::of(K::identity), LossKind::mean_squared_error}},
+      {{16, 64, 1}, 33, {Activation::of(K::identity), LossKind::half_squared_error}},
   };
   std::mt19937_64 g(41);
   std::size_t k = 3;
