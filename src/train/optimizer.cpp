@@ -86,8 +86,11 @@ class Gd final : public Optimizer<T> {
 // subnormal range and then stays there: μ times the smallest subnormal rounds back to it.
 // Every vector instruction that reads or makes a subnormal then costs a microcode assist
 // (~100+ cycles): W2's momentum update took 2.7 µs a step instead of 0.9 µs with them.
-// A compare and a select per vector; no effect on θ (η·v below the smallest normal is under
-// half an ulp of any normal θ).
+// A compare and a select per vector. What it changes is a step where the state was already
+// that small: η·v then sits under half an ulp of any normal θ (momentum, nesterov); Adam's
+// and RMSprop's division by √v + ε can scale such a state up to 1/ε, so there a θ below
+// about η·(smallest normal)/ε moves differently (|θ| < 1e-33 in float at ε = 1e-8).
+// make_optimizer keeps ε itself normal in T, so √v + ε never becomes 0.
 template <class T>
 inline T flushed(T x) {
   return std::abs(x) < std::numeric_limits<T>::min() ? T(0) : x;
@@ -375,6 +378,16 @@ std::unique_ptr<Optimizer<T>> make_optimizer(const OptimizerConfig& config, std:
         "lbfgs is not a per-batch update rule: it runs full-batch with a line search; train "
         "with fit() (batch_size 0) instead of make_optimizer");
   validate_optimizer(config);
+  // ε below T's normal range (0 or a subnormal in float) with v or s flushed to 0 would make
+  // the step m/ε or g/ε: infinite, or huge.
+  const bool uses_epsilon = config.kind == OptimizerKind::rmsprop ||
+                            config.kind == OptimizerKind::adam ||
+                            config.kind == OptimizerKind::adamw;
+  if (uses_epsilon && !(T(config.epsilon) >= std::numeric_limits<T>::min()))
+    throw UsageError("optimizer " + optimizer_name(config.kind) + ": epsilon " +
+                     std::to_string(config.epsilon) + " is below the smallest normal " +
+                     (sizeof(T) == 4 ? "float32 (1.2e-38)" : "float64 (2.2e-308)") +
+                     " number; use a larger epsilon");
   switch (config.kind) {
     case OptimizerKind::gd:
       return std::make_unique<Gd<T>>(config, size);

@@ -25,8 +25,10 @@ std::vector<T> random_values(std::size_t n, std::mt19937_64& g) {
 }
 
 // out = init + Σ_j X(r, j)·Y[j, c], times alpha; every output against the long-double sum
-// within K·ulp of the sum of |terms| (each is one rounded multiply-add chain), and the
-// entries outside the M x N block (row stride ldo > N) untouched.
+// within K·ulp of the sum of |terms| (each is one rounded multiply-add chain), and every
+// entry outside the M x N block untouched: past N in each row (row stride ldo > N) and two
+// guard rows past M. X read down its columns has a row stride past M (M + 3), as dZ's k is
+// past a half's c in the propagator.
 template <class T>
 void check_product(long M, long N, long K, bool transposed_x, bool with_init, T alpha,
                    std::mt19937_64& g) {
@@ -34,11 +36,11 @@ void check_product(long M, long N, long K, bool transposed_x, bool with_init, T 
                (transposed_x ? " X down columns" : " X rows") + (with_init ? " init" : "") +
                " alpha " + std::to_string(double(alpha)));
   const long ldy = N + 3, ldo = N + 5;  // strides past the block: its edges must hold
-  const std::vector<T> x = random_values<T>(std::size_t(M * K), g);
+  const long xr = transposed_x ? 1 : K, xc = transposed_x ? M + 3 : 1;  // X(r, j)
+  const std::vector<T> x = random_values<T>(std::size_t(transposed_x ? K * (M + 3) : M * K), g);
   const std::vector<T> y = random_values<T>(std::size_t(K * ldy), g);
   const std::vector<T> init = random_values<T>(std::size_t(N), g);
-  const long xr = transposed_x ? 1 : K, xc = transposed_x ? M : 1;  // X(r, j)
-  std::vector<T> out(std::size_t(M * ldo), T(-7));
+  std::vector<T> out(std::size_t((M + 2) * ldo), T(-7));
   blocked::product<T>(M, N, K, x.data(), xr, xc, y.data(), ldy, out.data(), ldo,
                       with_init ? init.data() : nullptr, alpha);
   const double ulp = std::numeric_limits<T>::epsilon();
@@ -59,6 +61,8 @@ void check_product(long M, long N, long K, bool transposed_x, bool with_init, T 
     }
     for (long c = N; c < ldo; ++c) ASSERT_EQ(out[std::size_t(r * ldo + c)], T(-7)) << r << "," << c;
   }
+  for (long e = M * ldo; e < (M + 2) * ldo; ++e)
+    ASSERT_EQ(out[std::size_t(e)], T(-7)) << "guard row " << e / ldo;
 }
 
 template <class T>
@@ -84,20 +88,35 @@ TEST(Blocked, ProductsDoubleMatchLongDoubleAtEveryBlockAndEdge) {
   check_every_block<double>();
 }
 
-// One output's bits do not depend on how many rows share its block, nor on its row's place.
-TEST(Blocked, AnOutputsBitsDoNotDependOnTheRowsAroundIt) {
+// One output's bits do not depend on how many rows share its block (12, 8, 6, 4, 2 or 1 by
+// the column block's width), nor on its row's place, nor on the columns beside it.
+template <class T>
+void check_bits_alone() {
   std::mt19937_64 g(3);
-  const long N = 37, K = 50;
-  const std::vector<float> x = random_values<float>(std::size_t(31 * K), g);
-  const std::vector<float> y = random_values<float>(std::size_t(K * N), g);
-  std::vector<float> all(std::size_t(31 * N)), one(static_cast<std::size_t>(N));
-  blocked::product<float>(31, N, K, x.data(), K, 1, y.data(), N, all.data(), N, nullptr, 1.0f);
-  for (long r = 0; r < 31; ++r) {
-    blocked::product<float>(1, N, K, x.data() + r * K, K, 1, y.data(), N, one.data(), N, nullptr,
-                            1.0f);
-    for (long c = 0; c < N; ++c)
-      ASSERT_EQ(one[std::size_t(c)], all[std::size_t(r * N + c)]) << r << "," << c;
+  const long n = 64 / long(sizeof(T)), K = 50;
+  for (const long N : {n / 2 + 1, 2 * n - 3, 3 * n, 4 * n, 5 * n + 3}) {
+    const std::vector<T> x = random_values<T>(std::size_t(31 * K), g);
+    const std::vector<T> y = random_values<T>(std::size_t(K * N), g);
+    std::vector<T> all(std::size_t(31 * N)), one(static_cast<std::size_t>(N));
+    blocked::product<T>(31, N, K, x.data(), K, 1, y.data(), N, all.data(), N, nullptr, T(1));
+    for (long r = 0; r < 31; ++r) {
+      blocked::product<T>(1, N, K, x.data() + r * K, K, 1, y.data(), N, one.data(), N, nullptr,
+                          T(1));
+      for (long c = 0; c < N; ++c)
+        ASSERT_EQ(one[std::size_t(c)], all[std::size_t(r * N + c)]) << N << ": " << r << "," << c;
+    }
+    // The last column alone (a block of one masked lane) against the same column in the block.
+    std::vector<T> column(31);
+    blocked::product<T>(31, 1, K, x.data(), K, 1, y.data() + N - 1, N, column.data(), 1, nullptr,
+                        T(1));
+    for (long r = 0; r < 31; ++r)
+      ASSERT_EQ(column[std::size_t(r)], all[std::size_t(r * N + N - 1)]) << N << ": " << r;
   }
+}
+
+TEST(Blocked, AnOutputsBitsDoNotDependOnTheRowsAroundIt) {
+  check_bits_alone<float>();
+  check_bits_alone<double>();
 }
 
 // narrow_forward: b[j] + Σ_i X[r, i]·W[j, i] for outputs under half a vector, against long

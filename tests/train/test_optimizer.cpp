@@ -289,12 +289,58 @@ void check_state_flushed_below_normal(OptimizerKind kind) {
   EXPECT_EQ(opt->step_bound(0, 0, 1.0), 0.0);  // the largest |v| or |m| is 0
 }
 
+// The squared-gradient state (adam's v, rmsprop's s) the same way: g with g² under the normal
+// range (1e-20 in float, 1e-160 in double) and a small ε that is still normal (1e-30, 1e-300)
+// make the first step -m̂/ε = -g/ε (v or s stored as 0) instead of about -1 to -3 (with v or s
+// kept subnormal, √v̂ is of the order of g).
+template <class T>
+void check_square_state_flushed(OptimizerKind kind) {
+  SCOPED_TRACE(optimizer_name(kind) + (sizeof(T) == 4 ? " float" : " double"));
+  const T g = sizeof(T) == 4 ? T(1e-20) : T(1e-160);
+  OptimizerConfig c;
+  c.kind = kind;
+  c.epsilon = sizeof(T) == 4 ? 1e-30 : 1e-300;
+  const auto opt = make_optimizer<T>(c, 1);
+  std::vector<T> theta{T(0)};
+  const std::vector<T> grad{g};
+  opt->step(theta, grad, 1.0);
+  const double expected = -double(g) / double(T(c.epsilon));  // 1e10 or 1e140
+  EXPECT_NEAR(double(theta[0]), expected, 1e-5 * std::abs(expected));
+}
+
 TEST(Optimizer, StateBelowTheNormalRangeIsStoredAsZero) {
   for (const OptimizerKind kind : {OptimizerKind::momentum, OptimizerKind::nesterov,
                                    OptimizerKind::adam, OptimizerKind::adamw}) {
     check_state_flushed_below_normal<float>(kind);
     check_state_flushed_below_normal<double>(kind);
   }
+  for (const OptimizerKind kind :
+       {OptimizerKind::rmsprop, OptimizerKind::adam, OptimizerKind::adamw}) {
+    check_square_state_flushed<float>(kind);
+    check_square_state_flushed<double>(kind);
+  }
+}
+
+// ε below the precision's normal range is refused where it is used (with v or s stored as 0
+// it would make the step infinite); the same ε is fine in double.
+TEST(Optimizer, EpsilonMustBeNormalInTheNetworksPrecision) {
+  for (const char* name : {"rmsprop", "adam", "adamw"}) {
+    OptimizerConfig c;
+    c.kind = parse_optimizer(name);
+    c.epsilon = 1e-40;
+    try {
+      make_optimizer<float>(c, 1);
+      ADD_FAILURE() << name << ": epsilon 1e-40 accepted in float";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("epsilon"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("float32"), std::string::npos) << e.what();
+    }
+    EXPECT_NO_THROW(make_optimizer<double>(c, 1)) << name;
+  }
+  OptimizerConfig momentum;  // ε is not used there
+  momentum.kind = OptimizerKind::momentum;
+  momentum.epsilon = 1e-40;
+  EXPECT_NO_THROW(make_optimizer<float>(momentum, 1));
 }
 
 // Two threads update two halves of the buffer: the same bits as one thread.

@@ -25,9 +25,12 @@
 // stored as 0: a velocity or moment whose gradient stays 0 (a dead ReLU unit's weights)
 // would otherwise decay into the subnormal range and stay there (μ times the smallest
 // subnormal rounds back to it), and every vector instruction touching a subnormal costs a
-// microcode assist (W2: 14 % of its training time). θ is unchanged by it: η times such a
-// state is under half an ulp of any normal θ. No flush-to-zero mode is set; the rest of the
-// arithmetic is IEEE's.
+// microcode assist (W2: 14 % of its training time). Only a step whose state was that small
+// changes: for momentum and nesterov η times such a state is under half an ulp of any normal
+// θ; adam and rmsprop divide by √v + ε, which can scale it by up to 1/ε, so there a θ below
+// about η·(smallest normal)/ε (|θ| < 1e-33 in float at ε = 1e-8) moves differently. ε must
+// be normal in the network's precision (make_optimizer says so). No flush-to-zero mode is
+// set; the rest of the arithmetic is IEEE's.
 #pragma once
 #include <limits>
 #include <memory>
