@@ -51,6 +51,14 @@ bool blocked_fits(bool on, long K, long N) {
   return on && K <= kBlockedDepth && N * long(sizeof(T)) >= 32 &&
          K * N * long(sizeof(T)) <= kBlockedPanelBytes;
 }
+// dW of a layer with fewer inputs than a vector (W2's first, 8 wide) and a vector of nodes or
+// more: made transposed, dWᵀ (p x k) = Aᵀ·dZ with whole vectors along the nodes, then
+// transposed into place (half of each vector was masked off the other way: ~6 % of W2's
+// step). The same multiply-add chains in the same order, so the same bits.
+template <class T>
+bool blocked_dw_transposed(bool on, long B, long p, long k) {
+  return on && p * long(sizeof(T)) < 64 && k * long(sizeof(T)) >= 64 && blocked_fits<T>(on, B, k);
+}
 
 // Products of at least `split_work` multiply-adds (Propagator::split_work_: 2M, or never)
 // are cut into two fixed column halves (whatever the thread count, so results do not depend
@@ -242,9 +250,11 @@ void gemm_weight_rows(const T* A, const T* dZ, long k, T* dW, long B, long p, lo
     w.noalias() = product;
 }
 
+// scratch: p x k values for blocked_dw_transposed (Propagator::wt_, free during backward).
 template <class T, class Then>
 void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_prev, long B, long p,
-                    long k, T inv, WorkerPool* pool, long split_work, bool blocked, Then&& then) {
+                    long k, T inv, WorkerPool* pool, long split_work, bool blocked, T* scratch,
+                    Then&& then) {
   if (B * p * k < kSmallWork) {
     small_backward(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
     return then(0L, p);
@@ -256,14 +266,20 @@ void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
   // Rows [j0, j0 + c) of dW (nodes j0.., columns of dZ; inv rides in the GEMM's alpha), then
   // columns [i0, i0 + c) of dA_prev: half i of each on thread i, in one wake-up.
   // blocked: dW's Y is A (B x p), dA's is W (k x p).
-  const bool blocked_dw = blocked_fits<T>(blocked, B, p),
+  const bool dw_transposed = blocked_dw_transposed<T>(blocked, B, p, k),
+             blocked_dw = blocked_fits<T>(blocked, B, p),
              blocked_da = blocked_fits<T>(blocked, k, p);
   const auto weight_rows = [&](long j0, long c) {
     if (!dW) return;
-    if (blocked_dw)  // dW rows j0.. = inv·Σ_rows dZ[r, j0..]ᵀ·A[r, ·]: X = dZ read down columns
+    if (dw_transposed) {  // rows j0.. of dW through scratch[j0·p, (j0 + c)·p) as p x c
+      T* t = scratch + j0 * p;
+      blocked::product<T>(p, c, B, A, 1, p, dZ + j0, k, t, c, nullptr, inv);
+      blocked::transpose(t, p, c, dW + j0 * p, p);
+    } else if (blocked_dw) {  // dW rows j0.. = inv·Σ_rows dZ[r, j0..]ᵀ·A[r, ·]: X = dZ by columns
       blocked::product<T>(c, p, B, dZ + j0, 1, k, A, p, dW + j0 * p, p, nullptr, inv);
-    else
+    } else {
       gemm_weight_rows(A, dZ + j0, k, dW + j0 * p, B, p, c, inv, /*accumulate=*/false);
+    }
   };
   const auto input_columns = [&](long i0, long c) {
     if (dA_prev && blocked_da)
@@ -345,12 +361,14 @@ Propagator<T>::Propagator(const Architecture& arch) : arch_(arch) {
 template <class T>
 void Propagator<T>::set_blocked_products(bool on) {
   blocked_ = on && blocked::available();
-  // Wᵀ of the largest layer whose forward takes the blocked kernel (at most 256 KiB): made
-  // here, not in the passes.
+  // Wᵀ of the largest layer whose forward takes the blocked kernel (at most 256 KiB), or whose
+  // dW is made transposed (fewer inputs than a vector: p·k small): made here, not in the
+  // passes.
   std::size_t largest = 0;
   for (std::size_t l = 1; l < arch_.widths.size() && blocked_; ++l) {
     const long p = arch_.widths[l - 1], k = arch_.widths[l];
-    if (blocked_fits<T>(true, p, k)) largest = std::max(largest, std::size_t(p * k));
+    if (blocked_fits<T>(true, p, k) || blocked_dw_transposed<T>(true, 1, p, k))
+      largest = std::max(largest, std::size_t(p * k));
   }
   wt_.assign(largest, T(0));
 }
@@ -500,7 +518,7 @@ void Propagator<T>::backward_pass(const Network<T>& net, const T* y, T* grad, lo
     dense_backward(a(l - 1), net.weights(l), dz_[l].data(), grad ? grad + wo : nullptr,
                    grad ? grad + bo : nullptr,
                    l > 1 || input_gradient_ ? da_[l - 1].data() : nullptr, B, p, k, inv,
-                   pool_.get(), split_work_, blocked_, through);
+                   pool_.get(), split_work_, blocked_, wt_.data(), through);
   }
   has_backward_ = true;
 }

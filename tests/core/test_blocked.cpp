@@ -159,6 +159,31 @@ TEST(Blocked, NarrowForwardFloatAndDoubleMatchLongDouble) {
   check_narrow<double>();
 }
 
+// dW made transposed (propagate.cpp, layers with fewer inputs than a vector): dWᵀ = Aᵀ·dZ
+// then the transpose gives the same bits as dW = dZᵀ·A made directly (the same multiply-add
+// chains over the rows, in the same order).
+template <class T>
+void check_dw_transposed() {
+  std::mt19937_64 g(9);
+  for (const long p : {1L, 5L, 8L, 15L})
+    for (const long k : {16L, 40L, 64L})
+      for (const long B : {1L, 7L, 32L}) {
+        const std::vector<T> a = random_values<T>(std::size_t(B * p), g);
+        const std::vector<T> dz = random_values<T>(std::size_t(B * k), g);
+        const T inv = T(1) / T(B);
+        std::vector<T> direct(std::size_t(k * p)), t(std::size_t(p * k)), via(std::size_t(k * p));
+        blocked::product<T>(k, p, B, dz.data(), 1, k, a.data(), p, direct.data(), p, nullptr, inv);
+        blocked::product<T>(p, k, B, a.data(), 1, p, dz.data(), k, t.data(), k, nullptr, inv);
+        blocked::transpose(t.data(), p, k, via.data(), p);
+        ASSERT_TRUE(via == direct) << "p " << p << " k " << k << " B " << B;
+      }
+}
+
+TEST(Blocked, DwMadeTransposedHasTheSameBits) {
+  check_dw_transposed<float>();
+  check_dw_transposed<double>();
+}
+
 template <class T>
 void check_transpose() {
   std::mt19937_64 g(5);
