@@ -137,13 +137,12 @@ template <class T>
   for (long i = 0; i < n; ++i) to[i] = from[i];
 }
 
-// Wt: p x k scratch for Wᵀ when `blocked` (blocked_fits(p, k)), else unused. `narrow`: the
-// outputs as dot products (blocked_narrow(p, k)).
+// `blocked`: the blocked kernels may run (Propagator::blocked_); Wt: p x k scratch for Wᵀ
+// when the blocked product does (blocked_fits(p, k), from kBlockedForwardRows rows).
 template <class T, class Then>
 void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, long k,
-                   WorkerPool* pool, long split_work, bool blocked, bool narrow, T* Wt,
-                   Then&& then) {
-  if (narrow) {
+                   WorkerPool* pool, long split_work, bool blocked, T* Wt, Then&& then) {
+  if (blocked_narrow<T>(blocked, p, k)) {
     blocked::narrow_forward(B, k, p, A, W, b, Z);
     return then(0L, k);
   }
@@ -153,8 +152,9 @@ void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, lon
   }
   // Columns [j0, j0 + c) of Z: the bias first, then the products accumulate onto it (no
   // zero-fill pass, no bias pass); blocked: each half transposes its own rows of W.
+  const bool blocked_product = B >= kBlockedForwardRows && blocked_fits<T>(blocked, p, k);
   in_halves(pool, B * p * k, split_work, k, [&](long j0, long c) {
-    if (blocked) {
+    if (blocked_product) {
       blocked::transpose(W + j0 * p, c, p, Wt + j0, k);
       blocked::product<T>(B, c, p, A, p, 1, Wt + j0, k, Z + j0, k, b + j0, T(1));
       return then(j0, c);
@@ -442,8 +442,7 @@ const T* Propagator<T>::forward(const Network<T>& net, const T* x, long batch) {
           activation_forward(act, zl + r * k + j0, al + r * k + j0, 1, c);
     };
     dense_forward(a(l - 1), net.weights(l), net.biases(l), zl, batch, p, k, pool, split_work_,
-                  batch >= kBlockedForwardRows && blocked_fits<T>(blocked_, p, k),
-                  blocked_narrow<T>(blocked_, p, k), wt_.data(), activate);
+                  blocked_, wt_.data(), activate);
     if (act.kind == ActivationKind::softmax && first_half(k) < k && batch * p * k >= split_work_)
       activation_forward(act, zl, al, batch, k);
   }

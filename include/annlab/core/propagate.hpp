@@ -98,7 +98,7 @@ class Propagator {
   static constexpr long kProductHalvesFrom = long(1) << 21, kNever = long(1) << 62;
   long split_work_ = kProductHalvesFrom;
   bool blocked_ = false;
-  std::vector<T> wt_;         // Wᵀ scratch of the blocked forward (set_blocked_products)
+  std::vector<T> wt_;  // blocked scratch: the forward's Wᵀ, or a narrow layer's dWᵀ (backward)
   const T* input_ = nullptr;  // the caller's X of the last forward pass (no input copy)
   bool has_backward_ = false;
   std::vector<std::vector<T>> z_, a_, dz_, da_;
