@@ -17,16 +17,28 @@ namespace {
 using namespace annlab;
 
 // The timed loop of the forward + backward benchmarks: one batch of B rows per iteration.
-void time_forward_backward(benchmark::State& state, Propagator<float>& pass,
-                           const Network<float>& net, const std::vector<float>& x,
-                           const std::vector<float>& y, long B) {
-  std::vector<float> grad(net.layout().size);
+template <class T>
+void time_forward_backward(benchmark::State& state, Propagator<T>& pass, const Network<T>& net,
+                           const std::vector<T>& x, const std::vector<T>& y, long B) {
+  std::vector<T> grad(net.layout().size);
   for (auto _ : state) {
     pass.forward(net, x.data(), B);
     pass.backward(net, y.data(), grad);
     benchmark::DoNotOptimize(grad.data());
   }
   state.SetItemsProcessed(state.iterations() * B);
+}
+
+// The benchmark's argument 0: Eigen's products, 1: the blocked ones (false, after marking the
+// benchmark skipped, where the build has none).
+template <class T>
+bool choose_products(benchmark::State& state, Propagator<T>& pass) {
+  pass.set_blocked_products(state.range(0) != 0);
+  if (state.range(0) != 0 && !pass.blocked_products()) {
+    state.SkipWithError("this build has no blocked products (AVX-512)");
+    return false;
+  }
+  return true;
 }
 
 // One training step of the chapter's 3-2-1 network on its one sample, double:
@@ -63,10 +75,7 @@ void BM_FwdBwd_8_64_64_1_b32(benchmark::State& state) {
   for (float& v : x) v = static_cast<float>(rng.uniform(-1, 1));
   for (float& v : y) v = static_cast<float>(rng.uniform(-1, 1));
   Propagator<float> pass(arch);
-  pass.set_blocked_products(state.range(0) != 0);
-  if (state.range(0) != 0 && !pass.blocked_products())
-    return state.SkipWithError("this build has no blocked products (AVX-512)");
-  time_forward_backward(state, pass, net, x, y, B);
+  if (choose_products(state, pass)) time_forward_backward(state, pass, net, x, y, B);
 }
 BENCHMARK(BM_FwdBwd_8_64_64_1_b32)->Arg(0)->Arg(1);
 
@@ -81,20 +90,12 @@ void BM_FwdBwd_64_100_10_b200_double(benchmark::State& state) {
   NumpyRandom rng(1);
   initialize(net, InitSpec{WeightInit::he, BiasInit::zeros, 0, 0}, rng);
   const long B = 200;
-  std::vector<double> x(B * 64), y(B * 10, 0.0), grad(net.layout().size);
+  std::vector<double> x(B * 64), y(B * 10, 0.0);
   for (double& v : x) v = rng.uniform(0, 1);
   for (long r = 0; r < B; ++r) y[r * 10 + r % 10] = 1.0;
   Propagator<double> pass(arch);
   pass.set_input_gradient(false);
-  pass.set_blocked_products(state.range(0) != 0);
-  if (state.range(0) != 0 && !pass.blocked_products())
-    return state.SkipWithError("this build has no blocked products (AVX-512)");
-  for (auto _ : state) {
-    pass.forward(net, x.data(), B);
-    pass.backward(net, y.data(), grad);
-    benchmark::DoNotOptimize(grad.data());
-  }
-  state.SetItemsProcessed(state.iterations() * B);
+  if (choose_products(state, pass)) time_forward_backward(state, pass, net, x, y, B);
 }
 BENCHMARK(BM_FwdBwd_64_100_10_b200_double)->Arg(0)->Arg(1);
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <random>
 #include <string>
@@ -272,26 +273,40 @@ TEST(Propagate, BlockedProductsMatchReference) {
   }
 }
 
+// One forward and backward pass of the same random network and batch in T per setting
+// (threads, blocked products on or off): each setting's outputs and parameter gradient.
+template <class T>
+struct Passes {
+  std::vector<std::vector<T>> outs, grads;
+};
+template <class T>
+Passes<T> passes_per_setting(const Architecture& arch, long batch, std::uint64_t seed,
+                             const std::vector<std::pair<int, bool>>& settings) {
+  std::mt19937_64 g(seed);
+  Network<double> netd(arch);
+  fill_parameters(netd, g);
+  std::vector<double> xd, yd;
+  fill_data(arch, batch, g, xd, yd);
+  const Network<T> net = netd.cast<T>();
+  const std::vector<T> x(xd.begin(), xd.end()), y(yd.begin(), yd.end());
+  Passes<T> r;
+  for (const auto& [threads, blocked] : settings) {
+    Propagator<T> pass(arch);
+    pass.set_threads(threads);
+    pass.set_blocked_products(blocked);
+    const T* yhat = pass.forward(net, x.data(), batch);
+    r.outs.emplace_back(yhat, yhat + batch * arch.outputs());
+    r.grads.emplace_back(net.layout().size);
+    pass.backward(net, y.data(), r.grads.back());
+  }
+  return r;
+}
+
 // In float, the blocked and Eigen's products agree to float's rounding, values and gradient:
 // a classifier, and W2's 8-64-64-1 (its first dW made transposed, its head as dot products).
 void check_blocked_against_eigen_in_float(const Architecture& arch) {
   SCOPED_TRACE(arch.describe());
-  std::mt19937_64 g(43);
-  Network<double> net(arch);
-  fill_parameters(net, g);
-  std::vector<double> xd, yd;
-  fill_data(arch, 45, g, xd, yd);
-  const Network<float> netf = net.cast<float>();
-  const std::vector<float> x(xd.begin(), xd.end()), y(yd.begin(), yd.end());
-  std::vector<std::vector<float>> outs, grads;
-  for (const bool blocked : {true, false}) {
-    Propagator<float> pass(arch);
-    pass.set_blocked_products(blocked);
-    const float* yhat = pass.forward(netf, x.data(), 45);
-    outs.emplace_back(yhat, yhat + 45 * arch.outputs());
-    grads.emplace_back(netf.layout().size);
-    pass.backward(netf, y.data(), grads.back());
-  }
+  const auto [outs, grads] = passes_per_setting<float>(arch, 45, 43, {{1, true}, {1, false}});
   const auto tol = [](float v) { return 4e-6f * std::max(1.0f, std::abs(v)); };
   for (std::size_t i = 0; i < outs[0].size(); ++i)
     EXPECT_NEAR(outs[0][i], outs[1][i], tol(outs[1][i])) << i;
@@ -410,24 +425,10 @@ TEST(Propagate, ResultsAreBitIdenticalForEveryThreadCount) {
 // with the blocked products on, and close to the Eigen path's values.
 template <class T>
 void check_blocked_halves_bits() {
-  std::mt19937_64 g(12);
   const Architecture arch = wide_architecture(output_choices()[4]);  // softmax + CE
-  Network<double> netd(arch);
-  fill_parameters(netd, g);
-  std::vector<double> xd, yd;
-  fill_data(arch, 96, g, xd, yd);
-  const Network<T> net = netd.cast<T>();
-  const std::vector<T> x(xd.begin(), xd.end()), y(yd.begin(), yd.end());
-  std::vector<std::vector<T>> outs, grads;
-  for (const int threads : {1, 2, 4, 0}) {  // 0: one thread, Eigen's products
-    Propagator<T> pass(arch);
-    pass.set_threads(std::max(threads, 1));
-    pass.set_blocked_products(threads != 0);
-    const T* yhat = pass.forward(net, x.data(), 96);
-    outs.emplace_back(yhat, yhat + 96 * 3);
-    grads.emplace_back(net.layout().size);
-    pass.backward(net, y.data(), grads.back());
-  }
+  // 1, 2 and 4 threads with the blocked products, then one thread with Eigen's.
+  const auto [outs, grads] =
+      passes_per_setting<T>(arch, 96, 12, {{1, true}, {2, true}, {4, true}, {1, false}});
   for (std::size_t t = 1; t < 3; ++t) {
     EXPECT_TRUE(outs[t] == outs[0]) << "threads " << (t == 1 ? 2 : 4);
     EXPECT_TRUE(grads[t] == grads[0]) << "threads " << (t == 1 ? 2 : 4);
