@@ -38,6 +38,10 @@ struct Vec<float> {
   static V set1(float x) { return _mm512_set1_ps(x); }
   static Mask mask(long w) { return w >= n ? Mask(0xFFFF) : Mask((1u << w) - 1u); }
   static float sum(V v) { return _mm512_reduce_add_ps(v); }
+  // g > 0 ? v : 0 lane by lane (ordered compare: NaN > 0 is false, as in the scalar formula)
+  static V relu(V g, V v) {
+    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(g, zero(), _CMP_GT_OQ), v);
+  }
 };
 template <>
 struct Vec<double> {
@@ -52,13 +56,17 @@ struct Vec<double> {
   static V set1(double x) { return _mm512_set1_pd(x); }
   static Mask mask(long w) { return w >= n ? Mask(0xFF) : Mask((1u << w) - 1u); }
   static double sum(V v) { return _mm512_reduce_add_pd(v); }
+  static V relu(V g, V v) {
+    return _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(g, zero(), _CMP_GT_OQ), v);
+  }
 };
 
 // out rows [0, R) x columns [0, CV·n) (the last vector masked by `last`):
-// acc = init (or 0); acc += X(r, j)·Y[j, ·] for j = 0..K-1; out = acc (times alpha).
+// acc = init (or 0); acc += X(r, j)·Y[j, ·] for j = 0..K-1; out = acc (times alpha); and
+// relu.out = the ReLU of acc, gated by acc or relu.gate (same offsets as out).
 template <class T, int R, int CV>
 [[gnu::always_inline]] inline void block(long K, const T* X, long xr, long xc, const T* Y, long ldy,
-                                         T* out, long ldo, const T* init, T alpha,
+                                         T* out, long ldo, const T* init, T alpha, Relu<T> relu,
                                          typename Vec<T>::Mask last) {
   using W = Vec<T>;
   using V = typename W::V;
@@ -94,21 +102,36 @@ template <class T, int R, int CV>
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (int c = 0; c < CV; ++c) W::store(mask(c), out + r * ldo + c * W::n, acc[r][c]);
+  if (!relu.out) return;
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int c = 0; c < CV; ++c) {
+      const long o = r * ldo + c * W::n;
+      const V g = relu.gate ? W::load(mask(c), relu.gate + o) : acc[r][c];
+      W::store(mask(c), relu.out + o, W::relu(g, acc[r][c]));
+    }
 }
 
 // Every row of M, for one column block of CV vectors.
 template <class T, int CV>
 void rows(long M, long K, const T* X, long xr, long xc, const T* Y, long ldy, T* out, long ldo,
-          const T* init, T alpha, typename Vec<T>::Mask last) {
+          const T* init, T alpha, Relu<T> relu, typename Vec<T>::Mask last) {
   constexpr int R = CV == 4 ? 6 : CV == 3 ? 8 : 12;
+  // relu's pointers at row r (a null one stays null)
+  const auto at = [&](long r) {
+    return Relu<T>{relu.out ? relu.out + r * ldo : nullptr,
+                   relu.gate ? relu.gate + r * ldo : nullptr};
+  };
   long r = 0;
   for (; r + R <= M; r += R)
-    block<T, R, CV>(K, X + r * xr, xr, xc, Y, ldy, out + r * ldo, ldo, init, alpha, last);
+    block<T, R, CV>(K, X + r * xr, xr, xc, Y, ldy, out + r * ldo, ldo, init, alpha, at(r), last);
   for (; r + 4 <= M; r += 4)
-    block<T, 4, CV>(K, X + r * xr, xr, xc, Y, ldy, out + r * ldo, ldo, init, alpha, last);
+    block<T, 4, CV>(K, X + r * xr, xr, xc, Y, ldy, out + r * ldo, ldo, init, alpha, at(r), last);
   for (; r + 2 <= M; r += 2)
-    block<T, 2, CV>(K, X + r * xr, xr, xc, Y, ldy, out + r * ldo, ldo, init, alpha, last);
-  if (r < M) block<T, 1, CV>(K, X + r * xr, xr, xc, Y, ldy, out + r * ldo, ldo, init, alpha, last);
+    block<T, 2, CV>(K, X + r * xr, xr, xc, Y, ldy, out + r * ldo, ldo, init, alpha, at(r), last);
+  if (r < M)
+    block<T, 1, CV>(K, X + r * xr, xr, xc, Y, ldy, out + r * ldo, ldo, init, alpha, at(r), last);
 }
 
 // Rows [0, R) of narrow_forward's output, column j.
@@ -165,7 +188,7 @@ inline void tile(const double* from, long fs, double* to, long ts) {
 
 template <class T>
 void product(long M, long N, long K, const T* X, long xr, long xc, const T* Y, long ldy, T* out,
-             long ldo, const T* init, T alpha) {
+             long ldo, const T* init, T alpha, Relu<T> relu) {
   using W = Vec<T>;
   constexpr long wide = 4 * W::n;
   for (long c0 = 0; c0 < N; c0 += wide) {
@@ -173,18 +196,19 @@ void product(long M, long N, long K, const T* X, long xr, long xc, const T* Y, l
     const long cv = (w + W::n - 1) / W::n;
     const typename W::Mask last = W::mask(w - (cv - 1) * W::n);
     const T* i0 = init ? init + c0 : nullptr;
+    const Relu<T> rc{relu.out ? relu.out + c0 : nullptr, relu.gate ? relu.gate + c0 : nullptr};
     switch (cv) {
       case 4:
-        rows<T, 4>(M, K, X, xr, xc, Y + c0, ldy, out + c0, ldo, i0, alpha, last);
+        rows<T, 4>(M, K, X, xr, xc, Y + c0, ldy, out + c0, ldo, i0, alpha, rc, last);
         break;
       case 3:
-        rows<T, 3>(M, K, X, xr, xc, Y + c0, ldy, out + c0, ldo, i0, alpha, last);
+        rows<T, 3>(M, K, X, xr, xc, Y + c0, ldy, out + c0, ldo, i0, alpha, rc, last);
         break;
       case 2:
-        rows<T, 2>(M, K, X, xr, xc, Y + c0, ldy, out + c0, ldo, i0, alpha, last);
+        rows<T, 2>(M, K, X, xr, xc, Y + c0, ldy, out + c0, ldo, i0, alpha, rc, last);
         break;
       default:
-        rows<T, 1>(M, K, X, xr, xc, Y + c0, ldy, out + c0, ldo, i0, alpha, last);
+        rows<T, 1>(M, K, X, xr, xc, Y + c0, ldy, out + c0, ldo, i0, alpha, rc, last);
     }
   }
 }
@@ -220,12 +244,17 @@ bool available() {
 
 template <class T>
 void product(long M, long N, long K, const T* X, long xr, long xc, const T* Y, long ldy, T* out,
-             long ldo, const T* init, T alpha) {
+             long ldo, const T* init, T alpha, Relu<T> relu) {
   for (long r = 0; r < M; ++r)
     for (long c = 0; c < N; ++c) {
       T s = init ? init[c] : T(0);
       for (long j = 0; j < K; ++j) s += X[r * xr + j * xc] * Y[j * ldy + c];
-      out[r * ldo + c] = alpha != T(1) ? s * alpha : s;
+      const T v = alpha != T(1) ? s * alpha : s;
+      out[r * ldo + c] = v;
+      if (relu.out) {
+        const T g = relu.gate ? relu.gate[r * ldo + c] : v;
+        relu.out[r * ldo + c] = g > T(0) ? v : T(0);
+      }
     }
 }
 
@@ -248,9 +277,9 @@ void transpose(const T* W, long k, long p, T* Wt, long ldt) {
 #endif
 
 template void product<float>(long, long, long, const float*, long, long, const float*, long, float*,
-                             long, const float*, float);
+                             long, const float*, float, Relu<float>);
 template void product<double>(long, long, long, const double*, long, long, const double*, long,
-                              double*, long, const double*, double);
+                              double*, long, const double*, double, Relu<double>);
 template void narrow_forward<float>(long, long, long, const float*, const float*, const float*,
                                     float*);
 template void narrow_forward<double>(long, long, long, const double*, const double*, const double*,

@@ -3,7 +3,8 @@
 // is broadcast one value at a time, and a block of up to 6 x 64 outputs (float; 6 x 32 in
 // double) stays in registers over the whole sum. Eigen's GEMM packs both operands into
 // panels first, which at W2's 32 x 64 x 64 costs about as much as the arithmetic; these
-// kernels run that product at ~85 % of a core's FMA ceiling (bench/README.md).
+// kernels run that product at ~85 % of a core's FMA ceiling (bench/README.md). They can
+// also store a ReLU of each output as it leaves the registers (Relu below).
 //
 //   out[r, c] = init[c] + Σ_j X(r, j)·Y[j, c]      (init null: 0; then times alpha)
 //
@@ -21,9 +22,21 @@ namespace annlab::blocked {
 // Whether this build has the kernels (compiled for AVX-512).
 bool available();
 
+// A layer's ReLU in the product's own pass, while the values are still in registers (the
+// separate pass re-read them and took ~9 % of W2's step): with `out` set, each finished value
+// v of product's output is also stored as relu.out[r, c] = gate > 0 ? v : 0 (row stride ldo,
+// as product's out), where gate is v itself (the forward: A = max(Z, 0)) or, with `gate` set,
+// gate[r, c] (the backward: dZ = dA ⊙ [Z > 0], gate = Z). activation_forward's and
+// activation_backward's formula for relu, so the same bits (NaN and -0 included).
+template <class T>
+struct Relu {
+  T* out = nullptr;
+  const T* gate = nullptr;
+};
+
 template <class T>
 void product(long M, long N, long K, const T* X, long xr, long xc, const T* Y, long ldy, T* out,
-             long ldo, const T* init, T alpha);
+             long ldo, const T* init, T alpha, Relu<T> relu = {});
 
 // The forward of a layer with fewer outputs than half a vector (a regression head):
 //   out[r, j] = b[j] + Σ_i X[r, i]·W[j, i]      X: M x K, W: N x K, out: M x N, row-major

@@ -2,7 +2,9 @@
 // Three kernels per product: plain loops for tiny layers, where a GEMM call costs more
 // than the arithmetic (the chapter's 3-2-1 network); the register-blocked products of
 // blocked.hpp for mid-sized ones, whose operands fit the caches unpacked (W2's 64-node
-// layers, digits' 100 and 10); Eigen's GEMM for the wide ones (W3's 512-node layers).
+// layers, digits' 100 and 10), which also make a ReLU layer's A (forward) and the dZ below a
+// ReLU layer (backward) in their own pass; Eigen's GEMM for the wide ones (W3's 512-node
+// layers).
 // All are tested against the naive reference path (tests/core/test_propagate.cpp).
 #include "annlab/core/propagate.hpp"
 
@@ -139,9 +141,12 @@ template <class T>
 
 // `blocked`: the blocked kernels may run (Propagator::blocked_); Wt: p x k scratch for Wᵀ
 // when the blocked product does (blocked_fits(p, k), from kBlockedForwardRows rows).
+// relu_out: the layer's A (B x k) when its activation is relu, else null: a blocked product
+// then stores A = max(Z, 0) in its own pass and then() is not called for those columns.
 template <class T, class Then>
 void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, long k,
-                   WorkerPool* pool, long split_work, bool blocked, T* Wt, Then&& then) {
+                   WorkerPool* pool, long split_work, bool blocked, T* Wt, T* relu_out,
+                   Then&& then) {
   if (blocked_narrow<T>(blocked, p, k)) {
     blocked::narrow_forward(B, k, p, A, W, b, Z);
     return then(0L, k);
@@ -156,8 +161,10 @@ void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, lon
   in_halves(pool, B * p * k, split_work, k, [&](long j0, long c) {
     if (blocked_product) {
       blocked::transpose(W + j0 * p, c, p, Wt + j0, k);
-      blocked::product<T>(B, c, p, A, p, 1, Wt + j0, k, Z + j0, k, b + j0, T(1));
-      return then(j0, c);
+      blocked::product<T>(B, c, p, A, p, 1, Wt + j0, k, Z + j0, k, b + j0, T(1),
+                          {relu_out ? relu_out + j0 : nullptr, nullptr});
+      if (!relu_out) then(j0, c);
+      return;
     }
     Strided<T> z(Z + j0, B, c, Eigen::OuterStride<>(k));
     z.rowwise() = Eigen::Map<const RowVec<T>>(b + j0, c);
@@ -251,10 +258,13 @@ void gemm_weight_rows(const T* A, const T* dZ, long k, T* dW, long B, long p, lo
 }
 
 // scratch: p x k values for blocked_dw_transposed (Propagator::wt_, free during backward).
+// relu_out, relu_gate: the previous layer's dZ and Z (B x p) when its activation is relu, else
+// null: a blocked dA_prev product then stores dZ = dA_prev ⊙ [Z > 0] in its own pass and
+// then() is not called for those columns.
 template <class T, class Then>
 void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_prev, long B, long p,
                     long k, T inv, WorkerPool* pool, long split_work, bool blocked, T* scratch,
-                    Then&& then) {
+                    T* relu_out, const T* relu_gate, Then&& then) {
   if (B * p * k < kSmallWork) {
     small_backward(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
     return then(0L, p);
@@ -282,9 +292,12 @@ void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
     }
   };
   const auto input_columns = [&](long i0, long c) {
-    if (dA_prev && blocked_da)
-      blocked::product<T>(B, c, k, dZ, k, 1, W + i0, p, dA_prev + i0, p, nullptr, T(1));
-    else if (dA_prev)
+    if (dA_prev && blocked_da) {
+      blocked::product<T>(
+          B, c, k, dZ, k, 1, W + i0, p, dA_prev + i0, p, nullptr, T(1),
+          {relu_out ? relu_out + i0 : nullptr, relu_out ? relu_gate + i0 : nullptr});
+      if (relu_out) return;
+    } else if (dA_prev)
       Strided<T>(dA_prev + i0, B, c, Eigen::OuterStride<>(p)).noalias() =
           Eigen::Map<const RowMat<T>>(dZ, B, k) *
           ConstStrided<T>(W + i0, k, c, Eigen::OuterStride<>(p));
@@ -442,7 +455,7 @@ const T* Propagator<T>::forward(const Network<T>& net, const T* x, long batch) {
           activation_forward(act, zl + r * k + j0, al + r * k + j0, 1, c);
     };
     dense_forward(a(l - 1), net.weights(l), net.biases(l), zl, batch, p, k, pool, split_work_,
-                  blocked_, wt_.data(), activate);
+                  blocked_, wt_.data(), act.kind == ActivationKind::relu ? al : nullptr, activate);
     if (act.kind == ActivationKind::softmax && first_half(k) < k && batch * p * k >= split_work_)
       activation_forward(act, zl, al, batch, k);
   }
@@ -514,10 +527,12 @@ void Propagator<T>::backward_pass(const Network<T>& net, const T* y, T* grad, lo
           activation_backward(act, z + o, av + o, d + o, out + o, 1, c);
         }
     };
-    dense_backward(a(l - 1), net.weights(l), dz_[l].data(), grad ? grad + wo : nullptr,
-                   grad ? grad + bo : nullptr,
-                   l > 1 || input_gradient_ ? da_[l - 1].data() : nullptr, B, p, k, inv,
-                   pool_.get(), split_work_, blocked_, wt_.data(), through);
+    const bool relu_below = l > 1 && arch_.activations[l - 2].kind == ActivationKind::relu;
+    dense_backward(
+        a(l - 1), net.weights(l), dz_[l].data(), grad ? grad + wo : nullptr,
+        grad ? grad + bo : nullptr, l > 1 || input_gradient_ ? da_[l - 1].data() : nullptr, B, p, k,
+        inv, pool_.get(), split_work_, blocked_, wt_.data(),
+        relu_below ? dz_[l - 1].data() : nullptr, relu_below ? z_[l - 1].data() : nullptr, through);
   }
   has_backward_ = true;
 }

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -182,6 +184,49 @@ void check_dw_transposed() {
 TEST(Blocked, DwMadeTransposedHasTheSameBits) {
   check_dw_transposed<float>();
   check_dw_transposed<double>();
+}
+
+// The ReLU stored in the product's own pass (blocked::Relu): the product's output is what it
+// is without it, bit for bit, and the ReLU's the scalar formula of activation_forward (gated
+// by the value) and activation_backward (gated by Z: 0, -0, NaN, negative and positive
+// gates), bit for bit, at every block and edge; nothing past the block is written.
+template <class T>
+void check_relu() {
+  std::mt19937_64 g(7 * sizeof(T));
+  const long n = 64 / long(sizeof(T));
+  const T nan = std::numeric_limits<T>::quiet_NaN();
+  for (const long M : {1L, 5L, 13L, 23L})
+    for (const long N : {1L, n - 3, 2 * n, 4 * n + n + 3})
+      for (const bool gated : {false, true}) {
+        SCOPED_TRACE("M " + std::to_string(M) + " N " + std::to_string(N) +
+                     (gated ? " gated by Z" : " gated by the value"));
+        const long K = 9, ldo = N + 5, size = (M + 2) * ldo;
+        const std::vector<T> x = random_values<T>(std::size_t(M * K), g);
+        const std::vector<T> y = random_values<T>(std::size_t(K * N), g);
+        std::vector<T> gate = random_values<T>(std::size_t(size), g);
+        for (long i = 0; i < size; i += 5) gate[std::size_t(i)] = T(0);
+        for (long i = 1; i < size; i += 7) gate[std::size_t(i)] = T(-0.0);
+        for (long i = 2; i < size; i += 11) gate[std::size_t(i)] = nan;
+        std::vector<T> plain(std::size_t(size), T(-7)), out = plain, relu = plain;
+        blocked::product<T>(M, N, K, x.data(), K, 1, y.data(), N, plain.data(), ldo, nullptr, T(1));
+        blocked::product<T>(M, N, K, x.data(), K, 1, y.data(), N, out.data(), ldo, nullptr, T(1),
+                            {relu.data(), gated ? gate.data() : nullptr});
+        ASSERT_EQ(0, std::memcmp(out.data(), plain.data(), sizeof(T) * std::size_t(size)));
+        for (long e = 0; e < size; ++e) {
+          const long r = e / ldo, c = e % ldo;
+          const T v = plain[std::size_t(e)];
+          const T want = r >= M || c >= N ? T(-7)
+                         : gated          ? (gate[std::size_t(e)] > T(0) ? v : T(0))
+                                          : (v > T(0) ? v : T(0));
+          ASSERT_EQ(0, std::memcmp(&relu[std::size_t(e)], &want, sizeof(T)))
+              << "row " << r << " column " << c << ": " << relu[std::size_t(e)] << " vs " << want;
+        }
+      }
+}
+
+TEST(Blocked, ReluInTheProductsPassHasTheScalarFormulasBits) {
+  check_relu<float>();
+  check_relu<double>();
 }
 
 template <class T>
