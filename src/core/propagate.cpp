@@ -100,7 +100,8 @@ using ConstStrided = Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>>;
 
 // Z (B x k) = A (B x p)·Wᵀ + b, W is k x p row-major.
 // then(j0, c) runs on the thread that made columns [j0, j0 + c) of Z, right after them (the
-// activation of those columns: one wake-up per layer instead of two).
+// activation of those columns: one wake-up per layer instead of two), unless a blocked
+// product made a ReLU layer's A itself (dense_forward's relu_out).
 // Z = A·Wᵀ + b with plain loops (B x p times p x k). Under a vector's width of inputs the
 // loop is kept scalar: the compiler's 2-wide loads of a weight row that the optimizer's
 // wide stores have just written straddle two of those stores, and a load that straddles
@@ -177,7 +178,9 @@ void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, lon
 // dW (k x p) = inv·dZᵀ·A, db (k) = inv·Σ_rows dZ, and, if dA_prev is not null,
 // dA_prev (B x p) = dZ·W (per sample: dL/d(output of node i) = Σ_j λ(i,j)·dL/d(input of j)).
 // then(i0, c) runs on the thread that made columns [i0, i0 + c) of dA_prev, right after
-// them (the activation's derivative on those columns), or once, then(0, p), without dA_prev.
+// them (the activation's derivative on those columns), or once, then(0, p), without dA_prev;
+// not when a blocked product made the dZ below a ReLU layer itself (dense_backward's
+// relu_out).
 // The plain-loop backward (shapes as dense_backward). Row 0 assigns and later rows
 // accumulate: no zero-fill pass, whose wide stores would stall the narrow loads that follow
 // (store forwarding) on these tiny arrays. Under a vector's width of inputs the loops are
@@ -259,8 +262,8 @@ void gemm_weight_rows(const T* A, const T* dZ, long k, T* dW, long B, long p, lo
 
 // scratch: p x k values for blocked_dw_transposed (Propagator::wt_, free during backward).
 // relu_out, relu_gate: the previous layer's dZ and Z (B x p) when its activation is relu, else
-// null: a blocked dA_prev product then stores dZ = dA_prev ⊙ [Z > 0] in its own pass and
-// then() is not called for those columns.
+// null (both or neither: a null gate would gate by dA itself): a blocked dA_prev product then
+// stores dZ = dA_prev ⊙ [Z > 0] in its own pass and then() is not called for those columns.
 template <class T, class Then>
 void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_prev, long B, long p,
                     long k, T inv, WorkerPool* pool, long split_work, bool blocked, T* scratch,
@@ -295,7 +298,7 @@ void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
     if (dA_prev && blocked_da) {
       blocked::product<T>(
           B, c, k, dZ, k, 1, W + i0, p, dA_prev + i0, p, nullptr, T(1),
-          {relu_out ? relu_out + i0 : nullptr, relu_out ? relu_gate + i0 : nullptr});
+          {relu_out ? relu_out + i0 : nullptr, relu_gate ? relu_gate + i0 : nullptr});
       if (relu_out) return;
     } else if (dA_prev)
       Strided<T>(dA_prev + i0, B, c, Eigen::OuterStride<>(p)).noalias() =

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../../src/core/blocked.hpp"
+#include "annlab/core/activation.hpp"
 
 namespace {
 using namespace annlab;
@@ -187,44 +188,58 @@ TEST(Blocked, DwMadeTransposedHasTheSameBits) {
 }
 
 // The ReLU stored in the product's own pass (blocked::Relu): the product's output is what it
-// is without it, bit for bit, and the ReLU's the scalar formula of activation_forward (gated
-// by the value) and activation_backward (gated by Z: 0, -0, NaN, negative and positive
-// gates), bit for bit, at every block and edge; nothing past the block is written.
+// is without it, bit for bit, and the ReLU's is what activation_forward (gated by the value,
+// as the forward calls it: with a bias as init) and activation_backward (gated by Z: 0, -0,
+// NaN, negative and positive gates; no init, as dA) make of that output, bit for bit. Rows
+// and columns reach every block (R 6, 8, 12 with their 4, 2 and 1 leftovers; 1-4 vectors,
+// the last partial), Y's row stride is past N (as a half's Wᵀ), and the value-gated case
+// meets NaN rows (a NaN in X), ±0 (a zero column of Y with a -0 bias) and negatives.
+// Nothing past the block is written.
 template <class T>
 void check_relu() {
   std::mt19937_64 g(7 * sizeof(T));
   const long n = 64 / long(sizeof(T));
   const T nan = std::numeric_limits<T>::quiet_NaN();
-  for (const long M : {1L, 5L, 13L, 23L})
-    for (const long N : {1L, n - 3, 2 * n, 4 * n + n + 3})
+  const Activation relu = Activation::of(ActivationKind::relu);
+  for (const long M : {1L, 5L, 8L, 13L, 23L})
+    for (const long N : {1L, n - 3, 2 * n, 2 * n + 3, 4 * n + n + 3})
       for (const bool gated : {false, true}) {
         SCOPED_TRACE("M " + std::to_string(M) + " N " + std::to_string(N) +
-                     (gated ? " gated by Z" : " gated by the value"));
-        const long K = 9, ldo = N + 5, size = (M + 2) * ldo;
-        const std::vector<T> x = random_values<T>(std::size_t(M * K), g);
-        const std::vector<T> y = random_values<T>(std::size_t(K * N), g);
+                     (gated ? " gated by Z" : " gated by the value, with a bias"));
+        const long K = 9, ldy = N + 2, ldo = N + 5, size = (M + 2) * ldo;
+        std::vector<T> x = random_values<T>(std::size_t(M * K), g);
+        std::vector<T> y = random_values<T>(std::size_t(K * ldy), g);
+        std::vector<T> bias = random_values<T>(std::size_t(N), g);
+        if (!gated) {
+          x[std::size_t(K / 2)] = nan;  // row 0: NaN everywhere
+          for (long j = 0; j < K; ++j) y[std::size_t(j * ldy + N / 2)] = T(0);
+          bias[std::size_t(N / 2)] = T(-0.0);  // column N/2: ±0 (x·0 + -0 over the chain)
+        }
         std::vector<T> gate = random_values<T>(std::size_t(size), g);
         for (long i = 0; i < size; i += 5) gate[std::size_t(i)] = T(0);
         for (long i = 1; i < size; i += 7) gate[std::size_t(i)] = T(-0.0);
         for (long i = 2; i < size; i += 11) gate[std::size_t(i)] = nan;
-        std::vector<T> plain(std::size_t(size), T(-7)), out = plain, relu = plain;
-        blocked::product<T>(M, N, K, x.data(), K, 1, y.data(), N, plain.data(), ldo, nullptr, T(1));
-        blocked::product<T>(M, N, K, x.data(), K, 1, y.data(), N, out.data(), ldo, nullptr, T(1),
-                            {relu.data(), gated ? gate.data() : nullptr});
+        const T* init = gated ? nullptr : bias.data();
+        std::vector<T> plain(std::size_t(size), T(-7)), out = plain, fused = plain;
+        blocked::product<T>(M, N, K, x.data(), K, 1, y.data(), ldy, plain.data(), ldo, init, T(1));
+        blocked::product<T>(M, N, K, x.data(), K, 1, y.data(), ldy, out.data(), ldo, init, T(1),
+                            {fused.data(), gated ? gate.data() : nullptr});
         ASSERT_EQ(0, std::memcmp(out.data(), plain.data(), sizeof(T) * std::size_t(size)));
         for (long e = 0; e < size; ++e) {
           const long r = e / ldo, c = e % ldo;
           const T v = plain[std::size_t(e)];
-          const T want = r >= M || c >= N ? T(-7)
-                         : gated          ? (gate[std::size_t(e)] > T(0) ? v : T(0))
-                                          : (v > T(0) ? v : T(0));
-          ASSERT_EQ(0, std::memcmp(&relu[std::size_t(e)], &want, sizeof(T)))
-              << "row " << r << " column " << c << ": " << relu[std::size_t(e)] << " vs " << want;
+          T want = T(-7);  // past the block: untouched
+          if (r < M && c < N && gated)
+            activation_backward<T>(relu, &gate[std::size_t(e)], nullptr, &v, &want, 1, 1);
+          else if (r < M && c < N)
+            activation_forward<T>(relu, &v, &want, 1, 1);
+          ASSERT_EQ(0, std::memcmp(&fused[std::size_t(e)], &want, sizeof(T)))
+              << "row " << r << " column " << c << ": " << fused[std::size_t(e)] << " vs " << want;
         }
       }
 }
 
-TEST(Blocked, ReluInTheProductsPassHasTheScalarFormulasBits) {
+TEST(Blocked, ReluInTheProductsPassHasTheActivationPassesBits) {
   check_relu<float>();
   check_relu<double>();
 }

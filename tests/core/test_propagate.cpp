@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "annlab/core/activation.hpp"
 #include "annlab/core/error.hpp"
 #include "annlab/core/loss.hpp"
 #include "annlab/core/network.hpp"
@@ -443,6 +445,56 @@ void check_blocked_halves_bits() {
 TEST(Propagate, BlockedProductsInHalvesAreBitIdenticalForEveryThreadCount) {
   check_blocked_halves_bits<double>();
   check_blocked_halves_bits<float>();
+}
+
+// ReLU layers whose blocked products make A (forward) and the dZ below them (backward) in
+// the products' own pass: every hidden layer's A is activation_forward's of its Z, and its dZ
+// activation_backward's of its Z and dA, bit for bit: products cut in column halves (the wide
+// network at 96 rows) and not (W2's 8-64-64-1 at 32 rows), on 1 and 2 threads, halves on and
+// off.
+template <class T>
+void check_fused_relu_bits(const Architecture& arch, long batch) {
+  std::mt19937_64 g(13);
+  Network<double> netd(arch);
+  fill_parameters(netd, g);
+  std::vector<double> xd, yd;
+  fill_data(arch, batch, g, xd, yd);
+  const Network<T> net = netd.cast<T>();
+  const std::vector<T> x(xd.begin(), xd.end()), y(yd.begin(), yd.end());
+  for (const int threads : {1, 2})
+    for (const bool halves : {true, false}) {
+      SCOPED_TRACE(arch.describe() + ", threads " + std::to_string(threads) +
+                   (halves ? "" : ", product halves off"));
+      Propagator<T> pass(arch);
+      pass.set_threads(threads);
+      pass.set_product_halves(halves);
+      std::vector<T> grad(net.layout().size);
+      pass.forward(net, x.data(), batch);
+      pass.backward(net, y.data(), grad);
+      for (int l = 1; l < arch.layers(); ++l) {
+        ASSERT_EQ(arch.activations[l - 1].kind, K::relu);
+        const std::size_t m = std::size_t(batch) * arch.widths[l];
+        std::vector<T> a(m), dz(m);
+        activation_forward<T>(arch.activations[l - 1], pass.z(l), a.data(), batch, arch.widths[l]);
+        activation_backward<T>(arch.activations[l - 1], pass.z(l), pass.a(l), pass.da(l), dz.data(),
+                               batch, arch.widths[l]);
+        EXPECT_EQ(0, std::memcmp(a.data(), pass.a(l), m * sizeof(T))) << "A of layer " << l;
+        EXPECT_EQ(0, std::memcmp(dz.data(), pass.dz(l), m * sizeof(T))) << "dZ of layer " << l;
+      }
+    }
+}
+
+TEST(Propagate, FusedReluHasTheActivationPassesBits) {
+  const Activation relu = Activation::of(K::relu);
+  const Architecture wide{{180, 150, 150, 3},
+                          {relu, relu, Activation::of(K::softmax)},
+                          LossKind::softmax_cross_entropy};
+  const Architecture w2{
+      {8, 64, 64, 1}, {relu, relu, Activation::of(K::identity)}, LossKind::mean_squared_error};
+  check_fused_relu_bits<double>(wide, 96);
+  check_fused_relu_bits<float>(wide, 96);
+  check_fused_relu_bits<double>(w2, 32);
+  check_fused_relu_bits<float>(w2, 32);
 }
 
 TEST(Propagate, BothKernelsGiveTheSameAnswer) {
