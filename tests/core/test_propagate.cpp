@@ -277,6 +277,23 @@ TEST(Propagate, BlockedProductsMatchReference) {
 
 // One forward and backward pass of the same random network and batch in T per setting
 // (threads, blocked products on or off): each setting's outputs and parameter gradient.
+// A random network and batch from `seed`, drawn in double and cast to T.
+template <class T>
+struct RandomCase {
+  Network<T> net;
+  std::vector<T> x, y;
+};
+template <class T>
+RandomCase<T> random_case(const Architecture& arch, long batch, std::uint64_t seed) {
+  std::mt19937_64 g(seed);
+  Network<double> netd(arch);
+  fill_parameters(netd, g);
+  std::vector<double> xd, yd;
+  fill_data(arch, batch, g, xd, yd);
+  return {netd.cast<T>(), std::vector<T>(xd.begin(), xd.end()),
+          std::vector<T>(yd.begin(), yd.end())};
+}
+
 template <class T>
 struct Passes {
   std::vector<std::vector<T>> outs, grads;
@@ -284,13 +301,7 @@ struct Passes {
 template <class T>
 Passes<T> passes_per_setting(const Architecture& arch, long batch, std::uint64_t seed,
                              const std::vector<std::pair<int, bool>>& settings) {
-  std::mt19937_64 g(seed);
-  Network<double> netd(arch);
-  fill_parameters(netd, g);
-  std::vector<double> xd, yd;
-  fill_data(arch, batch, g, xd, yd);
-  const Network<T> net = netd.cast<T>();
-  const std::vector<T> x(xd.begin(), xd.end()), y(yd.begin(), yd.end());
+  const auto [net, x, y] = random_case<T>(arch, batch, seed);
   Passes<T> r;
   for (const auto& [threads, blocked] : settings) {
     Propagator<T> pass(arch);
@@ -454,13 +465,7 @@ TEST(Propagate, BlockedProductsInHalvesAreBitIdenticalForEveryThreadCount) {
 // off.
 template <class T>
 void check_fused_relu_bits(const Architecture& arch, long batch) {
-  std::mt19937_64 g(13);
-  Network<double> netd(arch);
-  fill_parameters(netd, g);
-  std::vector<double> xd, yd;
-  fill_data(arch, batch, g, xd, yd);
-  const Network<T> net = netd.cast<T>();
-  const std::vector<T> x(xd.begin(), xd.end()), y(yd.begin(), yd.end());
+  const auto [net, x, y] = random_case<T>(arch, batch, 13);
   for (const int threads : {1, 2})
     for (const bool halves : {true, false}) {
       SCOPED_TRACE(arch.describe() + ", threads " + std::to_string(threads) +
