@@ -5,6 +5,7 @@
 // src/core/blocked.hpp, Propagator::set_blocked_products.)
 #include <benchmark/benchmark.h>
 
+#include <utility>
 #include <vector>
 
 #include "annlab/core/init.hpp"
@@ -27,6 +28,25 @@ void time_forward_backward(benchmark::State& state, Propagator<T>& pass, const N
     benchmark::DoNotOptimize(grad.data());
   }
   state.SetItemsProcessed(state.iterations() * B);
+}
+
+// A classifier's He-initialized network and a batch of B rows: inputs uniform in [lo, 1),
+// one-hot targets (row r in class r mod the outputs).
+template <class T>
+struct ClassifierCase {
+  Network<T> net;
+  std::vector<T> x, y;
+};
+template <class T>
+ClassifierCase<T> classifier_case(const Architecture& arch, long B, double lo) {
+  Network<T> net(arch);
+  NumpyRandom rng(1);
+  initialize(net, InitSpec{WeightInit::he, BiasInit::zeros, 0, 0}, rng);
+  const long inputs = arch.inputs(), classes = arch.outputs();
+  std::vector<T> x(B * inputs), y(B * classes, T(0));
+  for (T& v : x) v = static_cast<T>(rng.uniform(lo, 1));
+  for (long r = 0; r < B; ++r) y[r * classes + r % classes] = T(1);
+  return {std::move(net), std::move(x), std::move(y)};
 }
 
 // The benchmark's argument 0: Eigen's products, 1: the blocked ones (false, after marking the
@@ -86,13 +106,8 @@ void BM_FwdBwd_64_100_10_b200_double(benchmark::State& state) {
   Architecture arch{{64, 100, 10},
                     {Activation::of(ActivationKind::relu), Activation::of(ActivationKind::softmax)},
                     LossKind::softmax_cross_entropy};
-  Network<double> net(arch);
-  NumpyRandom rng(1);
-  initialize(net, InitSpec{WeightInit::he, BiasInit::zeros, 0, 0}, rng);
   const long B = 200;
-  std::vector<double> x(B * 64), y(B * 10, 0.0);
-  for (double& v : x) v = rng.uniform(0, 1);
-  for (long r = 0; r < B; ++r) y[r * 10 + r % 10] = 1.0;
+  const auto [net, x, y] = classifier_case<double>(arch, B, 0);
   Propagator<double> pass(arch);
   pass.set_input_gradient(false);
   if (choose_products(state, pass)) time_forward_backward(state, pass, net, x, y, B);
@@ -106,13 +121,8 @@ void BM_FwdBwd_784_512_512_10_b128(benchmark::State& state) {
   Architecture arch{{784, 512, 512, 10},
                     {relu, relu, Activation::of(ActivationKind::softmax)},
                     LossKind::softmax_cross_entropy};
-  Network<float> net(arch);
-  NumpyRandom rng(1);
-  initialize(net, InitSpec{WeightInit::he, BiasInit::zeros, 0, 0}, rng);
   const long B = 128;
-  std::vector<float> x(B * 784), y(B * 10, 0.0f);
-  for (float& v : x) v = static_cast<float>(rng.uniform(-1, 1));
-  for (long r = 0; r < B; ++r) y[r * 10 + r % 10] = 1.0f;
+  const auto [net, x, y] = classifier_case<float>(arch, B, -1);
   Propagator<float> pass(arch);
   pass.set_threads(static_cast<int>(state.range(0)));
   pass.set_input_gradient(false);

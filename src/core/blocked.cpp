@@ -118,11 +118,7 @@ template <class T, int CV>
 void rows(long M, long K, const T* X, long xr, long xc, const T* Y, long ldy, T* out, long ldo,
           const T* init, T alpha, Relu<T> relu, typename Vec<T>::Mask last) {
   constexpr int R = CV == 4 ? 6 : CV == 3 ? 8 : 12;
-  // relu's pointers at row r (a null one stays null)
-  const auto at = [&](long r) {
-    return Relu<T>{relu.out ? relu.out + r * ldo : nullptr,
-                   relu.gate ? relu.gate + r * ldo : nullptr};
-  };
+  const auto at = [&](long r) { return relu.at(r * ldo); };
   long r = 0;
   for (; r + R <= M; r += R)
     block<T, R, CV>(K, X + r * xr, xr, xc, Y, ldy, out + r * ldo, ldo, init, alpha, at(r), last);
@@ -196,7 +192,7 @@ void product(long M, long N, long K, const T* X, long xr, long xc, const T* Y, l
     const long cv = (w + W::n - 1) / W::n;
     const typename W::Mask last = W::mask(w - (cv - 1) * W::n);
     const T* i0 = init ? init + c0 : nullptr;
-    const Relu<T> rc{relu.out ? relu.out + c0 : nullptr, relu.gate ? relu.gate + c0 : nullptr};
+    const Relu<T> rc = relu.at(c0);
     switch (cv) {
       case 4:
         rows<T, 4>(M, K, X, xr, xc, Y + c0, ldy, out + c0, ldo, i0, alpha, rc, last);

@@ -28,10 +28,15 @@ bool available();
 // as product's out), where gate is v itself (the forward: A = max(Z, 0)) or, with `gate` set,
 // gate[r, c] (the backward: dZ = dA ⊙ [Z > 0], gate = Z). activation_forward's and
 // activation_backward's formula for relu, so the same bits (NaN and -0 included).
+// A forward's Relu is {A}, a backward's {dZ, Z}; {} stores none.
 template <class T>
 struct Relu {
   T* out = nullptr;
   const T* gate = nullptr;
+  // The same, `offset` values on (a block's rows or columns); null stays null.
+  Relu at(long offset) const {
+    return {out ? out + offset : nullptr, gate ? gate + offset : nullptr};
+  }
 };
 
 template <class T>

@@ -101,7 +101,7 @@ using ConstStrided = Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>>;
 // Z (B x k) = A (B x p)·Wᵀ + b, W is k x p row-major.
 // then(j0, c) runs on the thread that made columns [j0, j0 + c) of Z, right after them (the
 // activation of those columns: one wake-up per layer instead of two), unless a blocked
-// product made a ReLU layer's A itself (dense_forward's relu_out).
+// product made a ReLU layer's A itself (dense_forward's relu).
 // Z = A·Wᵀ + b with plain loops (B x p times p x k). Under a vector's width of inputs the
 // loop is kept scalar: the compiler's 2-wide loads of a weight row that the optimizer's
 // wide stores have just written straddle two of those stores, and a load that straddles
@@ -142,11 +142,11 @@ template <class T>
 
 // `blocked`: the blocked kernels may run (Propagator::blocked_); Wt: p x k scratch for Wᵀ
 // when the blocked product does (blocked_fits(p, k), from kBlockedForwardRows rows).
-// relu_out: the layer's A (B x k) when its activation is relu, else null: a blocked product
-// then stores A = max(Z, 0) in its own pass and then() is not called for those columns.
+// relu: {the layer's A (B x k)} when its activation is relu, else {}: a blocked product then
+// stores A = max(Z, 0) in its own pass and then() is not called for those columns.
 template <class T, class Then>
 void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, long k,
-                   WorkerPool* pool, long split_work, bool blocked, T* Wt, T* relu_out,
+                   WorkerPool* pool, long split_work, bool blocked, T* Wt, blocked::Relu<T> relu,
                    Then&& then) {
   if (blocked_narrow<T>(blocked, p, k)) {
     blocked::narrow_forward(B, k, p, A, W, b, Z);
@@ -162,9 +162,8 @@ void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, lon
   in_halves(pool, B * p * k, split_work, k, [&](long j0, long c) {
     if (blocked_product) {
       blocked::transpose(W + j0 * p, c, p, Wt + j0, k);
-      blocked::product<T>(B, c, p, A, p, 1, Wt + j0, k, Z + j0, k, b + j0, T(1),
-                          {relu_out ? relu_out + j0 : nullptr, nullptr});
-      if (!relu_out) then(j0, c);
+      blocked::product<T>(B, c, p, A, p, 1, Wt + j0, k, Z + j0, k, b + j0, T(1), relu.at(j0));
+      if (!relu.out) then(j0, c);
       return;
     }
     Strided<T> z(Z + j0, B, c, Eigen::OuterStride<>(k));
@@ -180,7 +179,7 @@ void dense_forward(const T* A, const T* W, const T* b, T* Z, long B, long p, lon
 // then(i0, c) runs on the thread that made columns [i0, i0 + c) of dA_prev, right after
 // them (the activation's derivative on those columns), or once, then(0, p), without dA_prev;
 // not when a blocked product made the dZ below a ReLU layer itself (dense_backward's
-// relu_out).
+// relu).
 // The plain-loop backward (shapes as dense_backward). Row 0 assigns and later rows
 // accumulate: no zero-fill pass, whose wide stores would stall the narrow loads that follow
 // (store forwarding) on these tiny arrays. Under a vector's width of inputs the loops are
@@ -261,13 +260,13 @@ void gemm_weight_rows(const T* A, const T* dZ, long k, T* dW, long B, long p, lo
 }
 
 // scratch: p x k values for blocked_dw_transposed (Propagator::wt_, free during backward).
-// relu_out, relu_gate: the previous layer's dZ and Z (B x p) when its activation is relu, else
-// null (both or neither: a null gate would gate by dA itself): a blocked dA_prev product then
-// stores dZ = dA_prev ⊙ [Z > 0] in its own pass and then() is not called for those columns.
+// relu: {dZ, Z} of the previous layer (B x p) when its activation is relu, else {}: a blocked
+// dA_prev product then stores dZ = dA_prev ⊙ [Z > 0] in its own pass and then() is not
+// called for those columns.
 template <class T, class Then>
 void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_prev, long B, long p,
                     long k, T inv, WorkerPool* pool, long split_work, bool blocked, T* scratch,
-                    T* relu_out, const T* relu_gate, Then&& then) {
+                    blocked::Relu<T> relu, Then&& then) {
   if (B * p * k < kSmallWork) {
     small_backward(A, W, dZ, dW, db, dA_prev, B, p, k, inv);
     return then(0L, p);
@@ -296,10 +295,9 @@ void dense_backward(const T* A, const T* W, const T* dZ, T* dW, T* db, T* dA_pre
   };
   const auto input_columns = [&](long i0, long c) {
     if (dA_prev && blocked_da) {
-      blocked::product<T>(
-          B, c, k, dZ, k, 1, W + i0, p, dA_prev + i0, p, nullptr, T(1),
-          {relu_out ? relu_out + i0 : nullptr, relu_gate ? relu_gate + i0 : nullptr});
-      if (relu_out) return;
+      blocked::product<T>(B, c, k, dZ, k, 1, W + i0, p, dA_prev + i0, p, nullptr, T(1),
+                          relu.at(i0));
+      if (relu.out) return;
     } else if (dA_prev)
       Strided<T>(dA_prev + i0, B, c, Eigen::OuterStride<>(p)).noalias() =
           Eigen::Map<const RowMat<T>>(dZ, B, k) *
@@ -458,7 +456,9 @@ const T* Propagator<T>::forward(const Network<T>& net, const T* x, long batch) {
           activation_forward(act, zl + r * k + j0, al + r * k + j0, 1, c);
     };
     dense_forward(a(l - 1), net.weights(l), net.biases(l), zl, batch, p, k, pool, split_work_,
-                  blocked_, wt_.data(), act.kind == ActivationKind::relu ? al : nullptr, activate);
+                  blocked_, wt_.data(),
+                  act.kind == ActivationKind::relu ? blocked::Relu<T>{al} : blocked::Relu<T>{},
+                  activate);
     if (act.kind == ActivationKind::softmax && first_half(k) < k && batch * p * k >= split_work_)
       activation_forward(act, zl, al, batch, k);
   }
@@ -535,7 +535,8 @@ void Propagator<T>::backward_pass(const Network<T>& net, const T* y, T* grad, lo
         a(l - 1), net.weights(l), dz_[l].data(), grad ? grad + wo : nullptr,
         grad ? grad + bo : nullptr, l > 1 || input_gradient_ ? da_[l - 1].data() : nullptr, B, p, k,
         inv, pool_.get(), split_work_, blocked_, wt_.data(),
-        relu_below ? dz_[l - 1].data() : nullptr, relu_below ? z_[l - 1].data() : nullptr, through);
+        relu_below ? blocked::Relu<T>{dz_[l - 1].data(), z_[l - 1].data()} : blocked::Relu<T>{},
+        through);
   }
   has_backward_ = true;
 }
