@@ -41,14 +41,15 @@ TrainConfig gd_config(double lr, int epochs, long batch_size, bool shuffle = fal
 void manual_gd_epoch(Network<double>& net, const Regression<double>& d,
                      const std::vector<long>& order, long B, double lr) {
   Propagator<double> pass(net.architecture());
+  const long l0 = net.architecture().inputs(), ln = net.architecture().outputs();
   std::vector<double> grad(net.layout().size), xb, yb;
   for (long start = 0; start < d.rows; start += B) {
     const long c = std::min(B, d.rows - start);
     xb.clear(), yb.clear();
     for (long i = 0; i < c; ++i) {
       const long r = order[start + i];
-      xb.insert(xb.end(), d.x.begin() + r * 2, d.x.begin() + r * 2 + 2);
-      yb.push_back(d.y[r]);
+      xb.insert(xb.end(), d.x.begin() + r * l0, d.x.begin() + (r + 1) * l0);
+      yb.insert(yb.end(), d.y.begin() + r * ln, d.y.begin() + (r + 1) * ln);
     }
     pass.forward(net, xb.data(), c);
     pass.backward(net, yb.data(), grad);
@@ -122,20 +123,31 @@ TEST(Fit, MiniBatchesInRowOrderWithASmallerLastBatch) {
   EXPECT_EQ(params_of(net), params_of(manual));
 }
 
+// Also with rows past 256 bytes (40 inputs: fit gathers them with memcpy, shorter ones with
+// loops) and a target of 3 columns.
 TEST(Fit, ShuffleIsFisherYatesFromOneSeededStream) {
-  const auto d = testdata::smooth_regression<double>(23);
-  Network<double> net = testdata::tanh_network<double>({2, 4, 1});
-  Network<double> manual = net;
-  TrainConfig c = gd_config(0.1, 3, 5, /*shuffle=*/true);
-  c.seed = 77;
-  fit<double>(net, d.batch(), {}, c);
-  NumpyRandom rng(77);
-  for (int e = 0; e < 3; ++e) {
-    std::vector<long> order = identity_order(23);
-    for (long i = 22; i > 0; --i) std::swap(order[i], order[rng.below(std::uint64_t(i) + 1)]);
-    manual_gd_epoch(manual, d, order, 5, 0.1);
+  Regression<double> wide;
+  wide.rows = 23;
+  for (long r = 0; r < wide.rows; ++r) {
+    for (int i = 0; i < 40; ++i) wide.x.push_back(std::sin(0.31 * double(r * 40 + i)));
+    for (int j = 0; j < 3; ++j) wide.y.push_back(std::cos(0.7 * double(r + j)));
   }
-  EXPECT_EQ(params_of(net), params_of(manual));
+  const std::vector<std::pair<Regression<double>, std::vector<int>>> cases = {
+      {testdata::smooth_regression<double>(23), {2, 4, 1}}, {wide, {40, 4, 3}}};
+  for (const auto& [d, widths] : cases) {
+    Network<double> net = testdata::tanh_network<double>(widths);
+    Network<double> manual = net;
+    TrainConfig c = gd_config(0.1, 3, 5, /*shuffle=*/true);
+    c.seed = 77;
+    fit<double>(net, d.batch(), {}, c);
+    NumpyRandom rng(77);
+    for (int e = 0; e < 3; ++e) {
+      std::vector<long> order = identity_order(23);
+      for (long i = 22; i > 0; --i) std::swap(order[i], order[rng.below(std::uint64_t(i) + 1)]);
+      manual_gd_epoch(manual, d, order, 5, 0.1);
+    }
+    EXPECT_EQ(params_of(net), params_of(manual)) << net.architecture().describe();
+  }
 }
 
 TEST(Fit, SameInputsGiveBitIdenticalParametersAndAnotherSeedDoesNot) {
