@@ -195,16 +195,14 @@ template <class T>
 [[gnu::optimize("no-tree-loop-distribute-patterns")]] void gather_rows(const T* from, long width,
                                                                        const long* rows, long count,
                                                                        T* to) {
-  if (width * long(sizeof(T)) > 256) {
-    for (long i = 0; i < count; ++i) std::copy_n(from + rows[i] * width, width, to + i * width);
-  } else if (width == 1) {
-    for (long i = 0; i < count; ++i) to[i] = from[rows[i]];
-  } else {
-    for (long i = 0; i < count; ++i) {
-      const T* f = from + rows[i] * width;
-      T* t = to + i * width;
+  const bool long_rows = width * long(sizeof(T)) > 256;
+  for (long i = 0; i < count; ++i) {
+    const T* f = from + rows[i] * width;
+    T* t = to + i * width;
+    if (long_rows)
+      std::copy_n(f, width, t);
+    else
       for (long j = 0; j < width; ++j) t[j] = f[j];
-    }
   }
 }
 

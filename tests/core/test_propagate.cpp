@@ -275,8 +275,6 @@ TEST(Propagate, BlockedProductsMatchReference) {
   }
 }
 
-// One forward and backward pass of the same random network and batch in T per setting
-// (threads, blocked products on or off): each setting's outputs and parameter gradient.
 // A random network and batch from `seed`, drawn in double and cast to T.
 template <class T>
 struct RandomCase {
@@ -294,6 +292,8 @@ RandomCase<T> random_case(const Architecture& arch, long batch, std::uint64_t se
           std::vector<T>(yd.begin(), yd.end())};
 }
 
+// One forward and backward pass of the same random network and batch in T per setting
+// (threads, blocked products on or off): each setting's outputs and parameter gradient.
 template <class T>
 struct Passes {
   std::vector<std::vector<T>> outs, grads;
